@@ -1,0 +1,133 @@
+//! Building and running the server; `main` and the tests share this.
+
+use crate::config::Config;
+use crate::domain::Catalog;
+use crate::graphql;
+use crate::http::{self, AppState};
+use crate::storage::{Store, redact_url};
+use anyhow::Context;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A server bound to its port, ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    catalog: Catalog,
+    grace: Duration,
+}
+
+/// Opens the configured database (creating the SQLite file and its folder
+/// if needed) and brings its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let url = config.database_url();
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let store = Store::connect(&url, config.db_max_connections).await?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {}", redact_url(&url)))?;
+    tracing::info!(database = %redact_url(&url), backend = ?store.backend(), "database ready");
+    Ok(store)
+}
+
+impl App {
+    /// Connects, migrates, optionally seeds the demo data, and binds `config.bind`
+    /// (port 0 picks a free port).
+    pub async fn build(config: &Config, demo: bool) -> anyhow::Result<App> {
+        let store = open_store(config).await?;
+        let catalog = Catalog::new(store);
+        if demo {
+            let seeded = crate::demo::seed(&catalog)
+                .await
+                .map_err(|e| e.into_anyhow().context("loading the demo data"))?;
+            tracing::info!(%seeded, "demo data loaded");
+        }
+        let schema = graphql::build_schema(&config.limits);
+        let state = AppState {
+            schema,
+            catalog: catalog.clone(),
+        };
+        let router = http::router(state, config.graphiql, config.max_body_bytes);
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        Ok(App {
+            listener,
+            router,
+            catalog,
+            grace: Duration::from_secs(config.shutdown_grace_secs),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests
+    /// finish for up to the grace period.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            let _ = stop_rx.await;
+        });
+        let server = tokio::spawn(async move { server.await });
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stopping_tx.send(());
+            let _ = stop_tx.send(());
+        });
+        let mut server = server;
+        tokio::select! {
+            result = &mut server => return Ok(result??),
+            _ = stopping_rx => tracing::info!(grace_secs = self.grace.as_secs(), "shutting down: finishing in-flight requests"),
+        }
+        match tokio::time::timeout(self.grace, &mut server).await {
+            Ok(result) => result??,
+            Err(_) => {
+                tracing::warn!("grace period over: closing the remaining connections");
+                server.abort();
+            }
+        }
+        self.catalog.store().clone().close().await?;
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,98 @@
+//! The command line: `odg serve`, `odg migrate`, `odg schema`, `odg seed-demo`.
+
+use crate::app::{self, App};
+use crate::config::Config;
+use crate::domain::Catalog;
+use crate::{demo, graphql, telemetry};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "odg",
+    version,
+    about = "ODG: a GraphQL geospatial server for mining administrations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (GraphQL at /graphql, GraphiQL at /graphiql).
+    Serve {
+        /// Load the Gabon demo data set first (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Load the Gabon demo data set (idempotent), then exit.
+    SeedDemo,
+}
+
+/// Parses the command line and runs the command; errors are printed as one line.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Schema = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("odg: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    for name in Config::unknown_variables() {
+        tracing::warn!(variable = %name, "unknown ODG_ variable ignored (a typo?)");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("odg: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { demo } => {
+                let app = App::build(&config, demo).await?;
+                tracing::info!(
+                    "ODG listening on http://{}:{} (GraphQL /graphql, GraphiQL /graphiql)",
+                    config.bind.ip(),
+                    app.port()
+                );
+                app.run_until_stopped(app::shutdown_signal()).await
+            }
+            Command::Migrate => {
+                app::open_store(&config).await?.close().await?;
+                println!("database schema is up to date");
+                Ok(())
+            }
+            Command::SeedDemo => {
+                let catalog = Catalog::new(app::open_store(&config).await?);
+                let seeded = demo::seed(&catalog).await.map_err(|e| e.into_anyhow())?;
+                println!("{seeded}");
+                Ok(())
+            }
+            Command::Schema => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line: the cause chain, outermost first.
+            eprintln!("odg: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

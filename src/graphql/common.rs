@@ -1,0 +1,342 @@
+//! Arguments and inputs shared by every list: ids, pages, spatial filters, order.
+
+use super::scalars::GeoJson;
+use crate::domain::{
+    self, ANY_GEOMETRY, Catalog, ListParams, Ordering, SpatialFilter, parse_geometry,
+};
+use crate::error::{AppError, AppResult};
+use crate::spatial::Bbox;
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Enum, ID, InputObject, ObjectType, OutputType};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use geo_types::Geometry;
+
+/// Page sizes and feature-collection bounds, set from the configuration.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub default_page_size: u64,
+    pub max_page_size: u64,
+    /// Most features one `featureCollection` may hold.
+    pub max_feature_collection: u64,
+    pub depth: usize,
+    pub complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            default_page_size: 50,
+            max_page_size: 1000,
+            max_feature_collection: 100_000,
+            depth: 16,
+            complexity: 20_000,
+        }
+    }
+}
+
+/// Half the Earth's circumference: no distance filter needs more.
+const HALF_EARTH_M: f64 = 20_037_509.0;
+
+pub fn catalog<'a>(ctx: &Context<'a>) -> &'a Catalog {
+    ctx.data_unchecked::<Catalog>()
+}
+
+pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {
+    ctx.data_unchecked::<Limits>()
+}
+
+pub fn parse_id(field: &str, id: &ID) -> AppResult<i64> {
+    id.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+        AppError::invalid(
+            field,
+            format!(
+                "\"{}\" is not an id of this API (ids are positive integers)",
+                id.as_str()
+            ),
+        )
+    })
+}
+
+pub fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<i64>> {
+    ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+fn encode_cursor(offset: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> AppResult<u64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| AppError::invalid("after", "is not a cursor returned by this list"))
+}
+
+/// `first`/`after` as the offset and limit of a list.
+pub fn page(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> AppResult<(u64, u64)> {
+    let limits = limits(ctx);
+    let limit = match first {
+        None => limits.default_page_size,
+        Some(n) if n < 0 => return Err(AppError::invalid("first", "must be ≥ 0")),
+        Some(n) if n as u64 > limits.max_page_size => {
+            return Err(AppError::invalid(
+                "first",
+                format!("must be at most {}", limits.max_page_size),
+            ));
+        }
+        Some(n) => n as u64,
+    };
+    let offset = match after {
+        None => 0,
+        Some(cursor) => decode_cursor(&cursor)? + 1,
+    };
+    Ok((offset, limit))
+}
+
+/// A Relay connection over one page of a list.
+pub fn connection<N: OutputType, E: ObjectType>(
+    items: Vec<N>,
+    offset: u64,
+    total: u64,
+    extra: E,
+) -> Connection<String, N, E, EmptyFields> {
+    let has_next = offset + (items.len() as u64) < total;
+    let mut conn = Connection::with_additional_fields(offset > 0, has_next, extra);
+    conn.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, node)| Edge::new(encode_cursor(offset + i as u64), node)),
+    );
+    conn
+}
+
+/// Reads a GeoJSON input geometry of any type.
+pub fn geometry_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
+    parse_geometry(&value.0, ANY_GEOMETRY).map_err(|e| e.under(field))
+}
+
+/// A longitude/latitude box, west ≤ east.
+#[derive(InputObject, Clone, Debug)]
+#[graphql(name = "BBoxInput")]
+pub struct BboxInput {
+    /// Minimum longitude, degrees.
+    pub west: f64,
+    /// Minimum latitude, degrees.
+    pub south: f64,
+    /// Maximum longitude, degrees.
+    pub east: f64,
+    /// Maximum latitude, degrees.
+    pub north: f64,
+}
+
+impl BboxInput {
+    pub fn to_bbox(&self, field: &str) -> AppResult<Bbox> {
+        let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
+        let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
+        if !(lon_ok(self.west) && lon_ok(self.east)) {
+            return Err(AppError::invalid(
+                field,
+                "west and east are longitudes in [-180, 180]",
+            ));
+        }
+        if !(lat_ok(self.south) && lat_ok(self.north)) {
+            return Err(AppError::invalid(
+                field,
+                "south and north are latitudes in [-90, 90]",
+            ));
+        }
+        if self.west > self.east || self.south > self.north {
+            return Err(AppError::invalid(
+                field,
+                "needs west ≤ east and south ≤ north (a box across the antimeridian is two boxes)",
+            ));
+        }
+        Ok(Bbox {
+            min_lon: self.west,
+            min_lat: self.south,
+            max_lon: self.east,
+            max_lat: self.north,
+        })
+    }
+}
+
+/// Records within a geodesic distance of a geometry.
+#[derive(InputObject, Clone, Debug)]
+pub struct DWithinInput {
+    pub geometry: GeoJson,
+    /// Distance in metres, measured on the WGS84 ellipsoid.
+    pub meters: f64,
+}
+
+/// Spatial predicates; several given together must all hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct SpatialFilterInput {
+    /// Geometry intersects this longitude/latitude box.
+    pub bbox: Option<BboxInput>,
+    /// Geometry shares at least one point with this GeoJSON geometry.
+    pub intersects: Option<GeoJson>,
+    /// Geometry lies entirely inside this GeoJSON geometry.
+    pub within: Option<GeoJson>,
+    /// Geometry comes within `meters` of this GeoJSON geometry.
+    pub dwithin: Option<DWithinInput>,
+}
+
+impl SpatialFilterInput {
+    /// The predicates, with errors under `path` (e.g. `filter.dwithin.meters`).
+    pub fn to_filters(&self, path: &str) -> AppResult<Vec<SpatialFilter>> {
+        let mut out = Vec::new();
+        if let Some(b) = &self.bbox {
+            out.push(SpatialFilter::Bbox(b.to_bbox(&format!("{path}.bbox"))?));
+        }
+        if let Some(g) = &self.intersects {
+            out.push(SpatialFilter::Intersects(geometry_input(
+                &format!("{path}.intersects"),
+                g,
+            )?));
+        }
+        if let Some(g) = &self.within {
+            out.push(SpatialFilter::Within(geometry_input(
+                &format!("{path}.within"),
+                g,
+            )?));
+        }
+        if let Some(d) = &self.dwithin {
+            let geometry = geometry_input(&format!("{path}.dwithin.geometry"), &d.geometry)?;
+            if !d.meters.is_finite() || d.meters < 0.0 || d.meters > HALF_EARTH_M {
+                return Err(AppError::invalid(
+                    format!("{path}.dwithin.meters"),
+                    format!("must be between 0 and {HALF_EARTH_M} metres"),
+                ));
+            }
+            out.push(SpatialFilter::DWithin {
+                geometry,
+                meters: d.meters,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::Direction")]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+/// What a list is sorted by; ties are broken by id.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::SortKey")]
+pub enum OrderField {
+    /// Name, ignoring case and accents.
+    Name,
+    /// The record's own date: discovery date of a deposit, start of validity
+    /// of an exploitation area, creation time otherwise. Records without one
+    /// come last.
+    Date,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Order of a list of records with a geometry: by a field, or nearest first.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct SpatialOrderBy {
+    pub field: Option<OrderField>,
+    pub direction: Option<SortDirection>,
+    /// Nearest first (geodesic distance to this GeoJSON geometry); excludes `field`.
+    pub distance_to: Option<GeoJson>,
+}
+
+impl SpatialOrderBy {
+    pub fn to_ordering(&self) -> AppResult<Ordering> {
+        match (&self.field, &self.distance_to) {
+            (Some(_), Some(_)) => Err(AppError::invalid(
+                "orderBy",
+                "give either field or distanceTo, not both",
+            )),
+            (_, Some(g)) => {
+                if self.direction == Some(SortDirection::Desc) {
+                    return Err(AppError::invalid(
+                        "orderBy.direction",
+                        "distanceTo orders nearest first only",
+                    ));
+                }
+                Ok(Ordering::DistanceTo(geometry_input(
+                    "orderBy.distanceTo",
+                    g,
+                )?))
+            }
+            (field, None) => Ok(Ordering::By(
+                field.unwrap_or(OrderField::Name).into(),
+                self.direction.unwrap_or(SortDirection::Asc).into(),
+            )),
+        }
+    }
+}
+
+/// Order of a list of records without geometry.
+#[derive(InputObject, Clone, Debug)]
+pub struct OrderBy {
+    pub field: OrderField,
+    #[graphql(default_with = "SortDirection::Asc")]
+    pub direction: SortDirection,
+}
+
+pub fn ordering(order: Option<OrderBy>) -> Ordering {
+    order
+        .map(|o| Ordering::By(o.field.into(), o.direction.into()))
+        .unwrap_or_default()
+}
+
+/// The list parameters of a spatial list query.
+pub fn spatial_params(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    search: Option<String>,
+    spatial: &SpatialFilterInput,
+    order: Option<SpatialOrderBy>,
+) -> AppResult<ListParams> {
+    let (offset, limit) = page(ctx, first, after)?;
+    Ok(ListParams {
+        search,
+        spatial: spatial.to_filters("filter")?,
+        ordering: order.unwrap_or_default().to_ordering()?,
+        offset,
+        limit: Some(limit),
+    })
+}
+
+/// The whole filtered set, for a `featureCollection`, within the configured bound.
+pub fn whole_set(ctx: &Context<'_>, params: &ListParams, total: u64) -> AppResult<ListParams> {
+    let max = limits(ctx).max_feature_collection;
+    if total > max {
+        return Err(AppError::invalid(
+            "featureCollection",
+            format!(
+                "{total} features match, more than the {max} one response may hold; narrow the filter or page through the list"
+            ),
+        ));
+    }
+    Ok(ListParams {
+        offset: 0,
+        limit: None,
+        ..params.clone()
+    })
+}
+
+/// A GeoJSON FeatureCollection from (id, geometry, properties) triples.
+pub fn feature_collection(
+    features: impl Iterator<Item = (i64, serde_json::Value, serde_json::Value)>,
+) -> GeoJson {
+    let features: Vec<serde_json::Value> = features
+        .map(|(id, geometry, properties)| {
+            serde_json::json!({ "type": "Feature", "id": id, "geometry": geometry, "properties": properties })
+        })
+        .collect();
+    GeoJson(serde_json::json!({ "type": "FeatureCollection", "features": features }))
+}

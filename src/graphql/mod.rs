@@ -1,0 +1,86 @@
+//! The GraphQL API (async-graphql, code-first). Knows no transport: the
+//! HTTP layer hands it requests and sends back its responses.
+
+mod area;
+mod common;
+mod deposit;
+mod infrastructure;
+mod loaders;
+mod reference;
+mod scalars;
+
+pub use common::Limits;
+pub use scalars::GeoJson;
+
+use crate::domain::Catalog;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use loaders::{CommodityLoader, OperatorLoader};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    reference::ReferenceQuery,
+    deposit::DepositQuery,
+    area::ExploitationAreaQuery,
+    infrastructure::InfrastructureQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    reference::ReferenceMutation,
+    deposit::DepositMutation,
+    area::ExploitationAreaMutation,
+    infrastructure::InfrastructureMutation,
+);
+
+pub type OdgSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The schema, with its limits; per-request data is added by [`execute`].
+pub fn build_schema(limits: &Limits) -> OdgSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .data(limits.clone())
+    .finish()
+}
+
+/// The SDL of the schema, as `odg schema` prints it and `schema/schema.graphql` holds it.
+pub fn sdl() -> String {
+    build_schema(&Limits::default()).sdl()
+}
+
+/// Runs one request with its own DataLoaders (a cache per request).
+pub async fn execute(
+    schema: &OdgSchema,
+    catalog: &Catalog,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let request = request
+        .data(catalog.clone())
+        .data(DataLoader::new(
+            OperatorLoader(catalog.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            CommodityLoader(catalog.clone()),
+            tokio::spawn,
+        ));
+    let mut response = schema.execute(request).await;
+    tag_request_errors(&mut response.errors);
+    response
+}
+
+/// Errors async-graphql raises itself (syntax, validation, limits, input
+/// coercion) carry no code; they are all the client's to fix.
+pub fn tag_request_errors(errors: &mut [async_graphql::ServerError]) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! HTTP: the router, GraphQL transport, GraphiQL, health endpoints.
+
+use crate::domain::Catalog;
+use crate::graphql::{self, OdgSchema};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: OdgSchema,
+    pub catalog: Catalog,
+}
+
+/// Longest time one request may take before the server answers 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn router(state: AppState, graphiql: bool, max_body_bytes: usize) -> Router {
+    let mut router = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
+    if graphiql {
+        router = router.route("/graphiql", get(graphiql_page));
+    }
+    router
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+    graphql::execute(&state.schema, &state.catalog, request.into_inner())
+        .await
+        .into()
+}
+
+/// GET carries queries only (GraphQL over HTTP): a mutation sent by GET is refused.
+async fn graphql_get(State(state): State<AppState>, request: GraphQLRequest) -> Response {
+    let request = request.into_inner();
+    if request.query.trim_start().starts_with("mutation") {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        )
+            .into_response();
+    }
+    GraphQLResponse::from(graphql::execute(&state.schema, &state.catalog, request).await)
+        .into_response()
+}
+
+async fn graphiql_page() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("ODG — GraphiQL")
+            .finish(),
+    )
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers: the instance can take traffic.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.catalog.store().ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! ODG: a GraphQL geospatial server for mining administrations.
+//!
+//! Calls flow one way: `cli` → `app`/`http` → `graphql` → `domain` →
+//! (`storage` | `spatial`); `storage` → `entity`. See `docs/architecture.md`.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod spatial;
+pub mod storage;
+pub mod telemetry;

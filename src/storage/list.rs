@@ -1,0 +1,318 @@
+//! Lists shared by every table: search, order, page, and for spatial
+//! tables the backend-specific spatial predicates.
+
+use super::error::StorageResult;
+use super::{Backend, geometry, text};
+use crate::domain::{Direction, ListParams, Ordering, SortKey, SpatialFilter};
+use crate::spatial::{self, Bbox};
+use geo::{Intersects, Within};
+use geo_types::Geometry;
+use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait,
+    Value,
+};
+
+/// A table with the columns every list uses.
+pub(super) trait Listed: EntityTrait {
+    const TABLE: &'static str;
+    fn id() -> Self::Column;
+    fn name_key() -> Self::Column;
+    fn search_text() -> Self::Column;
+    /// The record's own date (see [`SortKey::Date`]).
+    fn date() -> Self::Column;
+    fn created_at() -> Self::Column;
+    fn updated_at() -> Self::Column;
+}
+
+/// A table with a geometry: `geom_wkb` on both backends, plus the PostGIS
+/// `geom` column or the SQLite `<table>_rtree` index.
+pub(super) trait Spatial: Listed {
+    fn id_of(model: &Self::Model) -> i64;
+    fn wkb_of(model: &Self::Model) -> &[u8];
+}
+
+fn searched<E: Listed>(condition: Condition, search: Option<&str>) -> Select<E> {
+    let select = E::find().filter(condition);
+    match search.map(str::trim) {
+        Some(term) if !term.is_empty() => select
+            .filter(E::search_text().like(LikeExpr::new(text::like_pattern(term)).escape('\\'))),
+        _ => select,
+    }
+}
+
+fn ordered<E: Listed>(select: Select<E>, key: SortKey, direction: Direction) -> Select<E> {
+    let order = match direction {
+        Direction::Asc => Order::Asc,
+        Direction::Desc => Order::Desc,
+    };
+    let column = match key {
+        SortKey::Name => E::name_key(),
+        SortKey::Date => E::date(),
+        SortKey::CreatedAt => E::created_at(),
+        SortKey::UpdatedAt => E::updated_at(),
+    };
+    // Explicit NULLS LAST: the two backends default to opposite ends.
+    select
+        .order_by_with_nulls(column, order, NullOrdering::Last)
+        .order_by(E::id(), Order::Asc)
+}
+
+/// A page of a table without geometry; order by distance is not offered.
+pub(super) async fn list_plain<E: Listed>(
+    db: &DatabaseConnection,
+    condition: Condition,
+    params: &ListParams,
+) -> StorageResult<(Vec<E::Model>, u64)>
+where
+    E::Model: Sync,
+{
+    page_in_sql(
+        db,
+        searched::<E>(condition, params.search.as_deref()),
+        params,
+    )
+    .await
+}
+
+/// Count, order and page entirely in SQL.
+async fn page_in_sql<E: Listed>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    params: &ListParams,
+) -> StorageResult<(Vec<E::Model>, u64)>
+where
+    E::Model: Sync,
+{
+    let total = select.clone().count(db).await?;
+    let (key, direction) = plain_order(&params.ordering);
+    let rows = paged(ordered(select, key, direction), params)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The SQL order of a list; distance is ordered elsewhere (name until then).
+fn plain_order(ordering: &Ordering) -> (SortKey, Direction) {
+    match ordering {
+        Ordering::By(key, direction) => (*key, *direction),
+        Ordering::DistanceTo(_) => (SortKey::Name, Direction::Asc),
+    }
+}
+
+fn paged<E: EntityTrait>(select: Select<E>, params: &ListParams) -> Select<E> {
+    match (params.limit, params.offset) {
+        (None, 0) => select,
+        // SQLite accepts OFFSET only after a LIMIT.
+        (None, offset) => select.limit(i64::MAX as u64).offset(offset),
+        (Some(limit), offset) => select.limit(limit).offset(offset),
+    }
+}
+
+/// A page of a spatial table, with each record's decoded geometry.
+pub(super) async fn list_features<E: Spatial>(
+    db: &DatabaseConnection,
+    backend: Backend,
+    condition: Condition,
+    params: &ListParams,
+) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)>
+where
+    E::Model: Sync,
+{
+    let mut select = searched::<E>(condition, params.search.as_deref());
+    match backend {
+        Backend::Postgis => {
+            for filter in &params.spatial {
+                select = select.filter(postgis_predicate(filter));
+            }
+            let Ordering::DistanceTo(target) = &params.ordering else {
+                let (rows, total) = page_in_sql(db, select, params).await?;
+                return decode_all::<E>(rows).map(|d| (d, total));
+            };
+            let total = select.clone().count(db).await?;
+            let select = select
+                .order_by(
+                    Expr::cust_with_values(
+                        "ST_Distance(geom::geography, ST_GeomFromWKB($1, 4326)::geography)",
+                        [geometry::encode(target)],
+                    ),
+                    Order::Asc,
+                )
+                .order_by(E::id(), Order::Asc);
+            let rows = paged(select, params).all(db).await?;
+            decode_all::<E>(rows).map(|d| (d, total))
+        }
+        Backend::Sqlite => {
+            let by_distance = matches!(params.ordering, Ordering::DistanceTo(_));
+            if params.spatial.is_empty() && !by_distance {
+                let (rows, total) = page_in_sql(db, select, params).await?;
+                return decode_all::<E>(rows).map(|d| (d, total));
+            }
+            sqlite_refined::<E>(db, select, params).await
+        }
+    }
+}
+
+fn decode_all<E: Spatial>(rows: Vec<E::Model>) -> StorageResult<Vec<(E::Model, Geometry<f64>)>> {
+    rows.into_iter()
+        .map(|m| {
+            let g = geometry::decode(E::TABLE, E::id_of(&m), E::wkb_of(&m))?;
+            Ok((m, g))
+        })
+        .collect()
+}
+
+/// SQLite: candidates from the R*Tree, then the exact test, order and page in Rust.
+async fn sqlite_refined<E: Spatial>(
+    db: &DatabaseConnection,
+    mut select: Select<E>,
+    params: &ListParams,
+) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)> {
+    if !params.spatial.is_empty() {
+        let Some(window) = params
+            .spatial
+            .iter()
+            .map(SpatialFilter::search_box)
+            .try_fold(WORLD, intersect)
+        else {
+            return Ok((Vec::new(), 0));
+        };
+        if !window.is_world() {
+            select = select.filter(rtree_condition(E::TABLE, window));
+        }
+    }
+    let (key, direction) = plain_order(&params.ordering);
+    let rows = ordered(select, key, direction).all(db).await?;
+    let mut kept = Vec::new();
+    for (model, geom) in decode_all::<E>(rows)? {
+        if params.spatial.iter().all(|f| matches(&geom, f)) {
+            kept.push((model, geom));
+        }
+    }
+    if let Ordering::DistanceTo(target) = &params.ordering {
+        let mut with_distance: Vec<_> = kept
+            .into_iter()
+            .map(|(m, g)| (spatial::distance_m(&g, target), E::id_of(&m), m, g))
+            .collect();
+        with_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        kept = with_distance
+            .into_iter()
+            .map(|(_, _, m, g)| (m, g))
+            .collect();
+    }
+    let total = kept.len() as u64;
+    let start = (params.offset as usize).min(kept.len());
+    let end = match params.limit {
+        Some(limit) => start.saturating_add(limit as usize).min(kept.len()),
+        None => kept.len(),
+    };
+    Ok((kept.drain(start..end).collect(), total))
+}
+
+const WORLD: Bbox = Bbox {
+    min_lon: -180.0,
+    min_lat: -90.0,
+    max_lon: 180.0,
+    max_lat: 90.0,
+};
+
+fn intersect(a: Bbox, b: Bbox) -> Option<Bbox> {
+    let out = Bbox {
+        min_lon: a.min_lon.max(b.min_lon),
+        min_lat: a.min_lat.max(b.min_lat),
+        max_lon: a.max_lon.min(b.max_lon),
+        max_lat: a.max_lat.min(b.max_lat),
+    };
+    (out.min_lon <= out.max_lon && out.min_lat <= out.max_lat).then_some(out)
+}
+
+/// The exact test, with the same semantics as the PostGIS predicate.
+fn matches(geometry: &Geometry<f64>, filter: &SpatialFilter) -> bool {
+    match filter {
+        SpatialFilter::Bbox(b) => geometry.intersects(&b.to_polygon()),
+        SpatialFilter::Intersects(g) => geometry.intersects(g),
+        SpatialFilter::Within(g) => geometry.is_within(g),
+        SpatialFilter::DWithin {
+            geometry: g,
+            meters,
+        } => spatial::distance_m(geometry, g) <= *meters,
+    }
+}
+
+fn rtree_condition(table: &str, window: Bbox) -> SimpleExpr {
+    Expr::cust_with_values(
+        format!(
+            "\"{table}\".\"id\" IN (SELECT id FROM \"{table}_rtree\" \
+             WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)"
+        ),
+        [
+            window.min_lon,
+            window.max_lon,
+            window.min_lat,
+            window.max_lat,
+        ],
+    )
+}
+
+fn postgis_predicate(filter: &SpatialFilter) -> SimpleExpr {
+    match filter {
+        SpatialFilter::Bbox(b) => Expr::cust_with_values(
+            "ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
+            [b.min_lon, b.min_lat, b.max_lon, b.max_lat],
+        ),
+        SpatialFilter::Intersects(g) => Expr::cust_with_values(
+            "ST_Intersects(geom, ST_GeomFromWKB($1, 4326))",
+            [geometry::encode(g)],
+        ),
+        SpatialFilter::Within(g) => Expr::cust_with_values(
+            "ST_Within(geom, ST_GeomFromWKB($1, 4326))",
+            [geometry::encode(g)],
+        ),
+        SpatialFilter::DWithin {
+            geometry: g,
+            meters,
+        } => Expr::cust_with_values(
+            "ST_DWithin(geom::geography, ST_GeomFromWKB($1, 4326)::geography, $2)",
+            [Value::from(geometry::encode(g)), Value::from(*meters)],
+        ),
+    }
+}
+
+/// The plan of a bbox list query on `E`, as the database prints it.
+///
+/// On PostgreSQL sequential scans are disabled for the one transaction, so
+/// the plan shows whether the GIST index *can* serve the predicate even on
+/// a table too small for the planner to prefer it.
+pub(super) async fn explain_bbox<E: Spatial>(
+    db: &DatabaseConnection,
+    backend: Backend,
+    window: Bbox,
+) -> StorageResult<Vec<String>> {
+    let filter = SpatialFilter::Bbox(window);
+    let (select, prefix, column) = match backend {
+        Backend::Postgis => (
+            E::find().filter(postgis_predicate(&filter)),
+            "EXPLAIN ",
+            "QUERY PLAN",
+        ),
+        Backend::Sqlite => (
+            E::find().filter(rtree_condition(E::TABLE, window)),
+            "EXPLAIN QUERY PLAN ",
+            "detail",
+        ),
+    };
+    let mut statement = select.build(db.get_database_backend());
+    statement.sql = format!("{prefix}{}", statement.sql);
+    let txn = db.begin().await?;
+    if backend == Backend::Postgis {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await?;
+    }
+    let rows = txn.query_all_raw(statement).await?;
+    txn.commit().await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get::<String>("", column))
+        .collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,189 @@
+//! Storage: the only module that knows which database runs.
+//!
+//! SQLite (embedded default) and PostgreSQL + PostGIS (production) behave
+//! the same. Plain columns go through sea-orm on both. Spatial predicates
+//! differ: PostGIS evaluates them in SQL on its GIST indexes; SQLite
+//! pre-filters with its R*Tree and decides exactly with the `geo` crate.
+
+mod error;
+mod features;
+mod geometry;
+mod list;
+mod reference;
+mod text;
+
+pub use error::{StorageError, StorageResult};
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
+};
+use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// PostGIS 3 is the first with `ST_AsMVT` parallel aggregates and the
+/// geography KNN the later issues rely on.
+const POSTGIS_MINIMUM_MAJOR: u32 = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgis,
+}
+
+/// A connection pool to one ODG database.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+    statements: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Connects (creating an SQLite file if needed) and checks PostGIS.
+    pub async fn connect(url: &str, max_connections: u32) -> StorageResult<Store> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgis
+        } else {
+            return Err(StorageError::UnsupportedUrl(redact_url(url)));
+        };
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if backend == Backend::Sqlite {
+            options.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        }
+        let mut db = Database::connect(options).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let store = Store {
+            db,
+            backend,
+            statements,
+        };
+        if backend == Backend::Postgis {
+            store.check_postgis().await?;
+        }
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations; a no-op when the schema is current.
+    pub async fn migrate(&self) -> StorageResult<()> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StorageResult<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// SQL statements run since the pool opened (for tests and metrics).
+    pub fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn close(self) -> StorageResult<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// The query plan of a bounding-box search on deposits, one line per
+    /// step: the proof that spatial filters use the spatial index.
+    pub async fn explain_deposit_bbox(
+        &self,
+        bbox: crate::spatial::Bbox,
+    ) -> StorageResult<Vec<String>> {
+        list::explain_bbox::<entity::deposit::Entity>(&self.db, self.backend, bbox).await
+    }
+
+    async fn check_postgis(&self) -> StorageResult<()> {
+        let backend = DatabaseBackend::Postgres;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT current_database() AS db, \
+                 (SELECT extversion FROM pg_extension WHERE extname = 'postgis') AS installed, \
+                 EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis') AS available",
+            ))
+            .await?
+            .ok_or_else(|| StorageError::Db(sea_orm::DbErr::RecordNotFound("pg_extension".into())))?;
+        let database: String = row.try_get("", "db")?;
+        let installed: Option<String> = row.try_get("", "installed")?;
+        let available: bool = row.try_get("", "available")?;
+        match installed {
+            None if !available => Err(StorageError::PostgisNotInstalled),
+            None => Err(StorageError::PostgisMissing { database }),
+            Some(version) => {
+                let major: u32 = version
+                    .split('.')
+                    .next()
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(0);
+                if major < POSTGIS_MINIMUM_MAJOR {
+                    return Err(StorageError::PostgisTooOld {
+                        found: version,
+                        minimum: "3.0",
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact_url("postgres://odg:s3cret@127.0.0.1:5432/odg"),
+            "postgres://odg:***@127.0.0.1:5432/odg"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/odg.sqlite"),
+            "sqlite://data/odg.sqlite"
+        );
+    }
+}
