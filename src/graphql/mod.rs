@@ -53,6 +53,9 @@ pub fn sdl() -> String {
     build_schema(&Limits::default()).sdl()
 }
 
+/// How long a DataLoader waits for more keys before it reads a batch.
+const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Runs one request with its own DataLoaders (a cache per request).
 pub async fn execute(
     schema: &OdgSchema,

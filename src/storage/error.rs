@@ -45,6 +45,12 @@ impl From<DbErr> for StorageError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 StorageError::StillReferenced("other records".into())
             }
+            // SQLite reports a RESTRICT violation with the primary code 19
+            // (SQLITE_CONSTRAINT) that sea-orm does not classify; its
+            // message is fixed by SQLite.
+            _ if err.to_string().contains("FOREIGN KEY constraint failed") => {
+                StorageError::StillReferenced("other records".into())
+            }
             _ => StorageError::Db(err),
         }
     }

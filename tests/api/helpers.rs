@@ -1,0 +1,276 @@
+//! `spawn_app(Backend)`: the real server, its own database, an HTTP client.
+
+use odg::app::App;
+use odg::config::Config;
+use odg::domain::Catalog;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgis,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub catalog: Catalog,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+    database: Option<ThrowawayDatabase>,
+}
+
+/// The admin URL of the test PostgreSQL cluster, if the run has one.
+///
+/// The README's test command always sets it; under CI a missing one is an
+/// error rather than a silent skip.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("ODG_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set ODG_TEST_POSTGRES_URL (run ./scripts/test.sh)"
+            );
+            eprintln!(
+                "skipped on PostGIS: ODG_TEST_POSTGRES_URL is not set (./scripts/test.sh sets it)"
+            );
+            None
+        }
+    }
+}
+
+/// A database created for one test and dropped after it.
+pub struct ThrowawayDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl ThrowawayDatabase {
+    pub async fn create(with_postgis: bool) -> Option<ThrowawayDatabase> {
+        let admin_url = postgres_admin_url()?;
+        let name = format!("odg_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sea_orm::Database::connect(&admin_url)
+            .await
+            .expect("connect to the test cluster");
+        use sea_orm::ConnectionTrait;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(&admin_url);
+        let url = format!("{base}/{name}");
+        if with_postgis {
+            let db = sea_orm::Database::connect(&url)
+                .await
+                .expect("connect to the test database");
+            db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS postgis")
+                .await
+                .expect("create extension postgis");
+            db.close().await.ok();
+        }
+        Some(ThrowawayDatabase {
+            admin_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for ThrowawayDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async code: a small runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sea_orm::ConnectionTrait;
+                let admin = sea_orm::Database::connect(&admin_url).await.ok()?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// The server with the demo data loaded; `None` when PostGIS is not available.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn(backend, true).await
+}
+
+/// The server on an empty (migrated) database.
+pub async fn spawn_empty(backend: Backend) -> Option<TestApp> {
+    spawn(backend, false).await
+}
+
+async fn spawn(backend: Backend, demo: bool) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgis => Some(ThrowawayDatabase::create(true).await?),
+    };
+    let mut vars: HashMap<&str, String> = HashMap::new();
+    vars.insert("ODG_BIND", "127.0.0.1:0".into());
+    vars.insert("ODG_DATA_DIR", dir.path().display().to_string());
+    vars.insert("ODG_DB_MAX_CONNECTIONS", "4".into());
+    vars.insert("ODG_SHUTDOWN_GRACE_SECS", "2".into());
+    if let Some(db) = &database {
+        vars.insert("DATABASE_URL", db.url.clone());
+    }
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
+    let app = App::build(&config, demo)
+        .await
+        .unwrap_or_else(|e| panic!("server did not start: {e:#}"));
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let catalog = app.catalog().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server run");
+    });
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        catalog,
+        stop: Some(stop),
+        server: Some(server),
+        _dir: dir,
+        database,
+    })
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request; returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        response.json().await.expect("JSON response")
+    }
+
+    /// Like [`graphql`](Self::graphql) but fails the test on any error; returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Stops the server and waits for it (in-flight requests finish first).
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task");
+        }
+        drop(self.database.take());
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// The first error's `extensions.code`.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+/// Emits one test per backend for each `async fn(&TestApp)` named.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
+                    super::$name(&app).await;
+                }
+            )*
+        }
+        mod postgis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgis).await else { return };
+                    super::$name(&app).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Compares two JSON answers: numbers to a relative 1e-9 (absolute 1e-9
+/// near zero), everything else exactly. Returns the first difference.
+pub fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let tolerance = 1e-9_f64.max(1e-9 * x.abs().max(y.abs()));
+            ((x - y).abs() > tolerance).then(|| format!("{path}: {x} vs {y}"))
+        }
+        (Value::Array(xs), Value::Array(ys)) => {
+            if xs.len() != ys.len() {
+                return Some(format!("{path}: {} items vs {}", xs.len(), ys.len()));
+            }
+            xs.iter()
+                .zip(ys)
+                .enumerate()
+                .find_map(|(i, (x, y))| json_diff(x, y, &format!("{path}[{i}]")))
+        }
+        (Value::Object(xs), Value::Object(ys)) => {
+            if xs.len() != ys.len() {
+                return Some(format!(
+                    "{path}: keys {:?} vs {:?}",
+                    xs.keys().collect::<Vec<_>>(),
+                    ys.keys().collect::<Vec<_>>()
+                ));
+            }
+            xs.iter().find_map(|(k, x)| match ys.get(k) {
+                Some(y) => json_diff(x, y, &format!("{path}.{k}")),
+                None => Some(format!("{path}.{k}: missing")),
+            })
+        }
+        _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
+    }
+}

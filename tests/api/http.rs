@@ -1,0 +1,86 @@
+//! The HTTP surface: health, GraphiQL, transport rules, the schema file.
+
+use crate::helpers::{Backend, spawn_app, spawn_empty};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_and_graphiql_answer() {
+    let app = spawn_empty(Backend::Sqlite).await.unwrap();
+    for path in ["/healthz", "/readyz", "/graphiql"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.headers().contains_key("x-request-id"),
+            "{path} has no request id"
+        );
+    }
+    assert!(
+        app.get("/graphiql")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("/graphql")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_work_over_get_but_mutations_do_not() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let ok = app
+        .get("/graphql?query=%7B%20deposits%20%7B%20totalCount%20%7D%20%7D")
+        .await;
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert!(body["data"]["deposits"]["totalCount"].as_u64().unwrap() > 0);
+    let refused = app
+        .get("/graphql?query=mutation%20%7B%20deleteDeposit(id%3A%20%221%22)%20%7D")
+        .await;
+    assert_eq!(refused.status(), 405);
+    assert!(app.data("{ deposit(id: \"1\") { id } }", json!({})).await["deposit"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_refused() {
+    let app = spawn_empty(Backend::Sqlite).await.unwrap();
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({"query": format!("{{ deposits(filter: {{search: \"{huge}\"}}) {{ totalCount }} }}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_flight_request_finishes_during_shutdown() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let client = app.client.clone();
+    let url = format!("{}/graphql", app.address);
+    let request = tokio::spawn(async move {
+        client
+            .post(url)
+            .json(&json!({"query": "{ deposits(first: 1000) { featureCollection } }"}))
+            .send()
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.stop().await;
+    let response = request.await.unwrap().expect("the request was answered");
+    assert_eq!(response.status(), 200);
+}
+
+#[test]
+fn the_schema_file_matches_the_code() {
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/schema.graphql"
+    ))
+    .unwrap();
+    assert!(
+        file == odg::graphql::sdl(),
+        "schema/schema.graphql is out of date: run `cargo run -- schema > schema/schema.graphql`"
+    );
+}

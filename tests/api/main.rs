@@ -1,0 +1,11 @@
+//! Integration tests: each starts the real server on a random loopback
+//! port with its own throwaway database and talks HTTP/GraphQL to it.
+
+mod helpers;
+
+mod conformance;
+mod errors;
+mod http;
+mod mutations;
+mod queries;
+mod storage;
