@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::domain::Catalog;
 use crate::graphql;
 use crate::http::{self, AppState};
-use crate::storage::{Store, redact_url};
+use crate::storage::{StorageError, Store, redact_url};
 use anyhow::Context;
 use std::future::Future;
 use std::time::Duration;
@@ -30,7 +30,16 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
             )
         })?;
     }
-    let store = Store::connect(&url, config.db_max_connections).await?;
+    let store = Store::connect(&url, config.db_max_connections)
+        .await
+        .map_err(|e| match e {
+            // The PostGIS messages are complete sentences with the fix.
+            StorageError::PostgisMissing { .. }
+            | StorageError::PostgisNotInstalled
+            | StorageError::PostgisTooOld { .. } => anyhow::Error::new(e),
+            other => anyhow::Error::new(other)
+                .context(format!("cannot open the database {}", redact_url(&url))),
+        })?;
     store
         .migrate()
         .await

@@ -66,8 +66,13 @@ pub fn run() -> ExitCode {
         match cli.command {
             Command::Serve { demo } => {
                 let app = App::build(&config, demo).await?;
+                let graphiql = if config.graphiql {
+                    ", GraphiQL /graphiql"
+                } else {
+                    ""
+                };
                 tracing::info!(
-                    "ODG listening on http://{}:{} (GraphQL /graphql, GraphiQL /graphiql)",
+                    "ODG listening on http://{}:{} (GraphQL /graphql{graphiql})",
                     config.bind.ip(),
                     app.port()
                 );

@@ -361,8 +361,9 @@ impl Catalog {
         point: Geometry<f64>,
         limit: u64,
         filter: &DepositFilter,
+        within: &ListParams,
     ) -> AppResult<Vec<Deposit>> {
-        nearest(point, limit, |params| {
+        nearest(point, limit, within, |params| {
             Box::pin(async move { self.store.list_deposits(filter, &params).await })
         })
         .await
@@ -455,8 +456,9 @@ impl Catalog {
         point: Geometry<f64>,
         limit: u64,
         filter: &ExploitationAreaFilter,
+        within: &ListParams,
     ) -> AppResult<Vec<ExploitationArea>> {
-        nearest(point, limit, |params| {
+        nearest(point, limit, within, |params| {
             Box::pin(async move { self.store.list_exploitation_areas(filter, &params).await })
         })
         .await
@@ -573,8 +575,9 @@ impl Catalog {
         point: Geometry<f64>,
         limit: u64,
         filter: &InfrastructureFilter,
+        within: &ListParams,
     ) -> AppResult<Vec<Infrastructure>> {
-        nearest(point, limit, |params| {
+        nearest(point, limit, within, |params| {
             Box::pin(async move { self.store.list_infrastructures(filter, &params).await })
         })
         .await
@@ -651,7 +654,8 @@ type PageFuture<'a, T> = std::pin::Pin<
     Box<dyn Future<Output = Result<Page<T>, crate::storage::StorageError>> + Send + 'a>,
 >;
 
-/// The `limit` records nearest to `point`, by geodesic distance, ties by id.
+/// The `limit` records nearest to `point`, by geodesic distance, ties by id,
+/// among those matching the search and spatial filters of `within`.
 ///
 /// Both backends answer through the same index-backed distance filter:
 /// search within a radius, and widen it fourfold until `limit` records are
@@ -660,6 +664,7 @@ type PageFuture<'a, T> = std::pin::Pin<
 async fn nearest<'a, T>(
     point: Geometry<f64>,
     limit: u64,
+    within: &ListParams,
     list: impl Fn(ListParams) -> PageFuture<'a, T>,
 ) -> AppResult<Vec<T>> {
     if limit == 0 || limit > MAX_NEAREST {
@@ -670,14 +675,17 @@ async fn nearest<'a, T>(
     }
     let mut radius_m = 1_000.0;
     loop {
+        let mut spatial = within.spatial.clone();
+        spatial.push(SpatialFilter::DWithin {
+            geometry: point.clone(),
+            meters: radius_m,
+        });
         let params = ListParams {
-            spatial: vec![SpatialFilter::DWithin {
-                geometry: point.clone(),
-                meters: radius_m,
-            }],
+            search: within.search.clone(),
+            spatial,
             ordering: Ordering::DistanceTo(point.clone()),
+            offset: 0,
             limit: Some(limit),
-            ..ListParams::default()
         };
         let page = list(params).await?;
         if page.items.len() as u64 >= limit || radius_m >= HALF_EARTH_M {

@@ -2,7 +2,7 @@
 
 use super::common::{
     SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input,
-    parse_id, spatial_params, whole_set,
+    nearest_within, parse_id, point_input, spatial_params, whole_set,
 };
 use super::loaders::OperatorLoader;
 use super::reference::{Operator, operator_ids, patch};
@@ -204,10 +204,12 @@ impl ExploitationAreaQuery {
         #[graphql(default = 10)] limit: i32,
         filter: Option<ExploitationAreaFilterInput>,
     ) -> Result<Vec<ExploitationArea>> {
-        let point = geometry_input("point", &point)?;
-        let filter = filter.unwrap_or_default().to_filter()?;
+        let point = point_input("point", &point)?;
+        let input = filter.unwrap_or_default();
+        let within = nearest_within(input.search.clone(), &input.spatial)?;
+        let filter = input.to_filter()?;
         let found = catalog(ctx)
-            .nearest_exploitation_areas(point, limit.max(0) as u64, &filter)
+            .nearest_exploitation_areas(point, limit.max(0) as u64, &filter, &within)
             .await?;
         Ok(found.into_iter().map(ExploitationArea).collect())
     }

@@ -119,6 +119,23 @@ pub fn geometry_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> 
     parse_geometry(&value.0, ANY_GEOMETRY).map_err(|e| e.under(field))
 }
 
+/// Reads a GeoJSON Point input.
+pub fn point_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
+    parse_geometry(&value.0, &[domain::GeometryType::Point]).map_err(|e| e.under(field))
+}
+
+/// The search and spatial parts of a filter, for nearest-neighbour queries.
+pub fn nearest_within(
+    search: Option<String>,
+    spatial: &SpatialFilterInput,
+) -> AppResult<ListParams> {
+    Ok(ListParams {
+        search,
+        spatial: spatial.to_filters("filter")?,
+        ..ListParams::default()
+    })
+}
+
 /// A longitude/latitude box, west ≤ east.
 #[derive(InputObject, Clone, Debug)]
 #[graphql(name = "BBoxInput")]

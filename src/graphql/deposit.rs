@@ -2,7 +2,7 @@
 
 use super::common::{
     SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input,
-    parse_id, spatial_params, whole_set,
+    nearest_within, parse_id, point_input, spatial_params, whole_set,
 };
 use super::loaders::{CommodityLoader, OperatorLoader};
 use super::reference::{Commodity, Operator, operator_ids, patch};
@@ -144,7 +144,7 @@ impl DepositListExtras {
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
         let page = catalog(ctx).deposits(&self.filter, &params).await?;
-        Ok(deposit_features(ctx, page.items).await?)
+        deposit_features(ctx, page.items).await
     }
 }
 
@@ -225,10 +225,12 @@ impl DepositQuery {
         #[graphql(default = 10)] limit: i32,
         filter: Option<DepositFilterInput>,
     ) -> Result<Vec<Deposit>> {
-        let point = geometry_input("point", &point)?;
-        let filter = filter.unwrap_or_default().to_filter(ctx).await?;
+        let point = point_input("point", &point)?;
+        let input = filter.unwrap_or_default();
+        let within = nearest_within(input.search.clone(), &input.spatial)?;
+        let filter = input.to_filter(ctx).await?;
         let found = catalog(ctx)
-            .nearest_deposits(point, limit.max(0) as u64, &filter)
+            .nearest_deposits(point, limit.max(0) as u64, &filter, &within)
             .await?;
         Ok(found.into_iter().map(Deposit).collect())
     }

@@ -2,7 +2,7 @@
 
 use super::common::{
     SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input,
-    parse_id, spatial_params, whole_set,
+    nearest_within, parse_id, point_input, spatial_params, whole_set,
 };
 use super::reference::patch;
 use super::scalars::GeoJson;
@@ -196,10 +196,12 @@ impl InfrastructureQuery {
         #[graphql(default = 10)] limit: i32,
         filter: Option<InfrastructureFilterInput>,
     ) -> Result<Vec<Infrastructure>> {
-        let point = geometry_input("point", &point)?;
-        let filter = filter.unwrap_or_default().to_filter();
+        let point = point_input("point", &point)?;
+        let input = filter.unwrap_or_default();
+        let within = nearest_within(input.search.clone(), &input.spatial)?;
+        let filter = input.to_filter();
         let found = catalog(ctx)
-            .nearest_infrastructures(point, limit.max(0) as u64, &filter)
+            .nearest_infrastructures(point, limit.max(0) as u64, &filter, &within)
             .await?;
         Ok(found.into_iter().map(Infrastructure).collect())
     }

@@ -64,14 +64,8 @@ pub async fn execute(
 ) -> async_graphql::Response {
     let request = request
         .data(catalog.clone())
-        .data(DataLoader::new(
-            OperatorLoader(catalog.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            CommodityLoader(catalog.clone()),
-            tokio::spawn,
-        ));
+        .data(DataLoader::new(OperatorLoader(catalog.clone()), tokio::spawn).delay(LOADER_DELAY))
+        .data(DataLoader::new(CommodityLoader(catalog.clone()), tokio::spawn).delay(LOADER_DELAY));
     let mut response = schema.execute(request).await;
     tag_request_errors(&mut response.errors);
     response

@@ -55,7 +55,7 @@ async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) ->
 /// GET carries queries only (GraphQL over HTTP): a mutation sent by GET is refused.
 async fn graphql_get(State(state): State<AppState>, request: GraphQLRequest) -> Response {
     let request = request.into_inner();
-    if request.query.trim_start().starts_with("mutation") {
+    if selects_mutation(&request) {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
@@ -64,6 +64,25 @@ async fn graphql_get(State(state): State<AppState>, request: GraphQLRequest) -> 
     }
     GraphQLResponse::from(graphql::execute(&state.schema, &state.catalog, request).await)
         .into_response()
+}
+
+/// Whether the operation the request would run is a mutation. A document
+/// that does not parse is left to the executor, which reports it.
+fn selects_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let is_mutation = |ty: OperationType| ty == OperationType::Mutation;
+    match &document.operations {
+        DocumentOperations::Single(op) => is_mutation(op.node.ty),
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops
+                .get(name.as_str())
+                .is_some_and(|op| is_mutation(op.node.ty)),
+            None => ops.values().any(|op| is_mutation(op.node.ty)),
+        },
+    }
 }
 
 async fn graphiql_page() -> Html<String> {

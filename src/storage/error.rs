@@ -20,6 +20,9 @@ pub enum StorageError {
     },
     #[error("unsupported database URL scheme in {0:?}: use postgres://... or sqlite://...")]
     UnsupportedUrl(String),
+    /// The database server could not be reached or refused the login.
+    #[error("{0}")]
+    Unreachable(String),
     /// A unique key is already taken; names the constraint.
     #[error("duplicate {0}")]
     UniqueViolation(String),

@@ -51,6 +51,15 @@ impl Store {
         } else {
             return Err(StorageError::UnsupportedUrl(redact_url(url)));
         };
+        if backend == Backend::Postgis {
+            // One direct connection first: a pool only reports "timed out",
+            // this names the cause (refused, authentication, no database).
+            use sea_orm::sqlx::Connection;
+            let probe = sea_orm::sqlx::PgConnection::connect(url)
+                .await
+                .map_err(|e| StorageError::Unreachable(e.to_string()))?;
+            let _ = probe.close().await;
+        }
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(max_connections)

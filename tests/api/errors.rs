@@ -43,6 +43,10 @@ async fn bad_arguments_name_their_field(app: &TestApp) {
             "limit",
         ),
         ("{ commodity { id } }", "id"),
+        (
+            "{ nearestDeposits(point: {type: \"LineString\", coordinates: [[13, -1], [14, -1]]}) { id } }",
+            "point.type",
+        ),
     ];
     for (query, field) in cases {
         let body = app.graphql(query, json!({})).await;

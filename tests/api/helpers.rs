@@ -57,8 +57,13 @@ impl ThrowawayDatabase {
             .await
             .expect("connect to the test cluster");
         use sea_orm::ConnectionTrait;
+        // With a template that has PostGIS, the test role needs no superuser.
+        let template = match std::env::var("ODG_TEST_POSTGRES_TEMPLATE") {
+            Ok(t) if with_postgis && !t.is_empty() => format!(" TEMPLATE \"{t}\""),
+            _ => " TEMPLATE template0".to_string(),
+        };
         admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\"{template}"))
             .await
             .expect("create test database");
         admin.close().await.ok();

@@ -207,4 +207,21 @@ async fn nearest_finds_the_closest_records_whatever_their_distance(app: &TestApp
         .map(|e| e["node"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(nearest, ordered);
+
+    // Every filter applies: the nearest among the matching records.
+    let filtered = app
+        .data(
+            "query($p: GeoJSON!) { nearestDeposits(point: $p, limit: 2, filter: {search: \"uranium\", within: \
+             {type: \"Polygon\", coordinates: [[[12.5, -2.5], [14.5, -2.5], [14.5, -0.5], [12.5, -0.5], [12.5, -2.5]]]}}) { name } }",
+            json!({"p": {"type": "Point", "coordinates": [9.0, 2.2]}}),
+        )
+        .await;
+    let names = filtered["nearestDeposits"].as_array().unwrap();
+    assert_eq!(names.len(), 2, "{filtered}");
+    assert!(
+        names
+            .iter()
+            .all(|n| !n["name"].as_str().unwrap().contains("Plateau")),
+        "{filtered}"
+    );
 }
