@@ -23,27 +23,17 @@ pub struct App {
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = config.database_url();
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     }
-    let store = Store::connect(&url, config.db_max_connections)
-        .await
-        .map_err(|e| match e {
-            // The PostGIS messages are complete sentences with the fix.
-            StorageError::PostgisMissing { .. }
-            | StorageError::PostgisNotInstalled
-            | StorageError::PostgisTooOld { .. } => anyhow::Error::new(e),
-            other => anyhow::Error::new(other)
-                .context(format!("cannot open the database {}", redact_url(&url))),
-        })?;
-    store
-        .migrate()
-        .await
-        .with_context(|| format!("migrating {}", redact_url(&url)))?;
+    let store = Store::connect(&url, config.db_max_connections).await.map_err(|e| match e {
+        // The PostGIS messages are complete sentences with the fix.
+        StorageError::PostgisMissing { .. }
+        | StorageError::PostgisNotInstalled
+        | StorageError::PostgisTooOld { .. } => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context(format!("cannot open the database {}", redact_url(&url))),
+    })?;
+    store.migrate().await.with_context(|| format!("migrating {}", redact_url(&url)))?;
     tracing::info!(database = %redact_url(&url), backend = ?store.backend(), "database ready");
     Ok(store)
 }
@@ -55,26 +45,16 @@ impl App {
         let store = open_store(config).await?;
         let catalog = Catalog::new(store);
         if demo {
-            let seeded = crate::demo::seed(&catalog)
-                .await
-                .map_err(|e| e.into_anyhow().context("loading the demo data"))?;
+            let seeded =
+                crate::demo::seed(&catalog).await.map_err(|e| e.into_anyhow().context("loading the demo data"))?;
             tracing::info!(%seeded, "demo data loaded");
         }
         let schema = graphql::build_schema(&config.limits);
-        let state = AppState {
-            schema,
-            catalog: catalog.clone(),
-        };
+        let state = AppState { schema, catalog: catalog.clone() };
         let router = http::router(state, config.graphiql, config.max_body_bytes);
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.bind))?;
-        Ok(App {
-            listener,
-            router,
-            catalog,
-            grace: Duration::from_secs(config.shutdown_grace_secs),
-        })
+        let listener =
+            TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+        Ok(App { listener, router, catalog, grace: Duration::from_secs(config.shutdown_grace_secs) })
     }
 
     pub fn port(&self) -> u16 {
@@ -87,10 +67,7 @@ impl App {
 
     /// Serves until `shutdown` completes, then lets in-flight requests
     /// finish for up to the grace period.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {

@@ -89,9 +89,7 @@ impl Config {
         };
         let bind = get("ODG_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind.parse().unwrap_or_else(|_| {
-            problems.push(format!(
-                "ODG_BIND={bind:?} is not an address:port such as 127.0.0.1:8080"
-            ));
+            problems.push(format!("ODG_BIND={bind:?} is not an address:port such as 127.0.0.1:8080"));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
         let log_format = match get("ODG_LOG_FORMAT").as_deref().map(str::trim) {
@@ -102,10 +100,7 @@ impl Config {
                 LogFormat::Text
             }
         };
-        let graphiql = match get("ODG_GRAPHIQL")
-            .as_deref()
-            .map(|v| v.trim().to_ascii_lowercase())
-        {
+        let graphiql = match get("ODG_GRAPHIQL").as_deref().map(|v| v.trim().to_ascii_lowercase()) {
             None => true,
             Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
             Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
@@ -120,24 +115,19 @@ impl Config {
         if db_max_connections == 0 {
             problems.push("ODG_DB_MAX_CONNECTIONS must be at least 1".into());
         }
-        let database_url = get("DATABASE_URL")
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty());
+        let database_url = get("DATABASE_URL").map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
         if let Some(url) = &database_url
-            && !(url.starts_with("postgres://")
-                || url.starts_with("postgresql://")
-                || url.starts_with("sqlite:"))
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:"))
         {
-            problems.push("DATABASE_URL must start with postgres:// (PostgreSQL + PostGIS) or sqlite: (embedded)".into());
+            problems
+                .push("DATABASE_URL must start with postgres:// (PostgreSQL + PostGIS) or sqlite: (embedded)".into());
         }
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
         Ok(Config {
             database_url,
-            data_dir: get("ODG_DATA_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("data")),
+            data_dir: get("ODG_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
             bind,
             log_format,
             graphiql,
@@ -158,10 +148,7 @@ impl Config {
 
     /// `ODG_*` variables set in the environment that ODG does not read (likely typos).
     pub fn unknown_variables() -> Vec<String> {
-        std::env::vars()
-            .map(|(k, _)| k)
-            .filter(|k| k.starts_with("ODG_") && !KNOWN.contains(&k.as_str()))
-            .collect()
+        std::env::vars().map(|(k, _)| k).filter(|k| k.starts_with("ODG_") && !KNOWN.contains(&k.as_str())).collect()
     }
 }
 
@@ -183,10 +170,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -199,12 +183,8 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let err = load(&[
-            ("ODG_BIND", "nowhere"),
-            ("ODG_LOG_FORMAT", "xml"),
-            ("DATABASE_URL", "mysql://x"),
-        ])
-        .unwrap_err();
+        let err =
+            load(&[("ODG_BIND", "nowhere"), ("ODG_LOG_FORMAT", "xml"), ("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.0.len(), 3, "{err}");
     }
 }

@@ -27,30 +27,20 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        AppError::Invalid { field: field.into(), reason: reason.into() }
     }
 
     pub fn not_found(what: &'static str, id: impl ToString) -> Self {
-        AppError::NotFound {
-            what,
-            id: id.to_string(),
-        }
+        AppError::NotFound { what, id: id.to_string() }
     }
 
     /// Puts a field path under an argument: `geometry` → `input.geometry`.
     pub fn under(self, argument: &str) -> Self {
         match self {
-            AppError::Invalid { field, reason } if field.is_empty() => AppError::Invalid {
-                field: argument.to_string(),
-                reason,
-            },
-            AppError::Invalid { field, reason } => AppError::Invalid {
-                field: format!("{argument}.{field}"),
-                reason,
-            },
+            AppError::Invalid { field, reason } if field.is_empty() => {
+                AppError::Invalid { field: argument.to_string(), reason }
+            }
+            AppError::Invalid { field, reason } => AppError::Invalid { field: format!("{argument}.{field}"), reason },
             other => other,
         }
     }

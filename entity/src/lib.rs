@@ -7,9 +7,12 @@
 //! indexes; an SQLite R*Tree kept in step by triggers) are created by the
 //! migrations and used only by `odg::storage`, so they are not listed here.
 
+pub mod app_user;
+pub mod audit_entry;
 pub mod commodity;
 pub mod deposit;
 pub mod exploitation_area;
 pub mod infrastructure;
 pub mod operator;
 pub mod operator_commodity;
+pub mod refresh_token;

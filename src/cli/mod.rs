@@ -8,11 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "odg",
-    version,
-    about = "ODG: a GraphQL geospatial server for mining administrations"
-)]
+#[command(name = "odg", version, about = "ODG: a GraphQL geospatial server for mining administrations")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,10 +48,7 @@ pub fn run() -> ExitCode {
     for name in Config::unknown_variables() {
         tracing::warn!(variable = %name, "unknown ODG_ variable ignored (a typo?)");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("odg: cannot start the async runtime: {err}");
@@ -66,11 +59,7 @@ pub fn run() -> ExitCode {
         match cli.command {
             Command::Serve { demo } => {
                 let app = App::build(&config, demo).await?;
-                let graphiql = if config.graphiql {
-                    ", GraphiQL /graphiql"
-                } else {
-                    ""
-                };
+                let graphiql = if config.graphiql { ", GraphiQL /graphiql" } else { "" };
                 tracing::info!(
                     "ODG listening on http://{}:{} (GraphQL /graphql{graphiql})",
                     config.bind.ip(),

@@ -106,11 +106,7 @@ impl fmt::Display for Seeded {
         write!(
             f,
             "{} commodities, {} operators, {} deposits, {} exploitation areas, {} infrastructure records added",
-            self.commodities,
-            self.operators,
-            self.deposits,
-            self.exploitation_areas,
-            self.infrastructures
+            self.commodities, self.operators, self.deposits, self.exploitation_areas, self.infrastructures
         )
     }
 }
@@ -120,16 +116,13 @@ fn bad(what: &str, value: &str) -> AppError {
 }
 
 fn all() -> ListParams {
-    ListParams {
-        limit: None,
-        ..ListParams::default()
-    }
+    ListParams { limit: None, ..ListParams::default() }
 }
 
 /// Loads the demo data set; records already present are kept as they are.
 pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
-    let data: DemoData = serde_json::from_str(GABON)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("demo data: {e}")))?;
+    let data: DemoData =
+        serde_json::from_str(GABON).map_err(|e| AppError::Internal(anyhow::anyhow!("demo data: {e}")))?;
     let mut seeded = Seeded::default();
 
     for c in data.commodities {
@@ -151,8 +144,7 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
         let id = match catalog.operator_by_slug(&o.slug).await? {
             Some(existing) => existing.id,
             None => {
-                let status = OperatorStatus::parse(&o.status)
-                    .ok_or_else(|| bad("operator status", &o.status))?;
+                let status = OperatorStatus::parse(&o.status).ok_or_else(|| bad("operator status", &o.status))?;
                 let draft = OperatorDraft {
                     name: o.name,
                     slug: Some(o.slug.clone()),
@@ -170,31 +162,18 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
         operator_ids.insert(o.slug, id);
     }
     let operator = |slug: &Option<String>| -> AppResult<Option<i64>> {
-        slug.as_ref()
-            .map(|s| {
-                operator_ids
-                    .get(s)
-                    .copied()
-                    .ok_or_else(|| bad("operator", s))
-            })
-            .transpose()
+        slug.as_ref().map(|s| operator_ids.get(s).copied().ok_or_else(|| bad("operator", s))).transpose()
     };
 
-    let existing: HashSet<String> = catalog
-        .deposits(&DepositFilter::default(), &all())
-        .await?
-        .items
-        .into_iter()
-        .map(|d| d.fields.name)
-        .collect();
+    let existing: HashSet<String> =
+        catalog.deposits(&DepositFilter::default(), &all()).await?.items.into_iter().map(|d| d.fields.name).collect();
     for d in data.deposits {
         if existing.contains(&d.name) {
             continue;
         }
         let draft = DepositDraft {
             operator_id: operator(&d.operator)?,
-            status: DepositStatus::parse(&d.status)
-                .ok_or_else(|| bad("deposit status", &d.status))?,
+            status: DepositStatus::parse(&d.status).ok_or_else(|| bad("deposit status", &d.status))?,
             name: d.name,
             commodity_code: d.commodity,
             geometry: d.geometry,
@@ -212,18 +191,12 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
     }
 
     for a in data.exploitation_areas {
-        if catalog
-            .store()
-            .exploitation_area_by_permit(&a.permit_number)
-            .await?
-            .is_some()
-        {
+        if catalog.store().exploitation_area_by_permit(&a.permit_number).await?.is_some() {
             continue;
         }
         let draft = ExploitationAreaDraft {
             operator_id: operator(&a.operator)?,
-            status: PermitStatus::parse(&a.status)
-                .ok_or_else(|| bad("permit status", &a.status))?,
+            status: PermitStatus::parse(&a.status).ok_or_else(|| bad("permit status", &a.status))?,
             name: a.name,
             permit_number: a.permit_number,
             geometry: a.geometry,
@@ -248,10 +221,8 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
             continue;
         }
         let draft = InfrastructureDraft {
-            kind: InfrastructureKind::parse(&i.kind)
-                .ok_or_else(|| bad("infrastructure kind", &i.kind))?,
-            status: InfrastructureStatus::parse(&i.status)
-                .ok_or_else(|| bad("infrastructure status", &i.status))?,
+            kind: InfrastructureKind::parse(&i.kind).ok_or_else(|| bad("infrastructure kind", &i.kind))?,
+            status: InfrastructureStatus::parse(&i.status).ok_or_else(|| bad("infrastructure status", &i.status))?,
             name: i.name,
             geometry: i.geometry,
             capacity: i.capacity,

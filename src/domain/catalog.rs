@@ -16,17 +16,10 @@ pub const MAX_NEAREST: u64 = 1000;
 /// Half the Earth's circumference, in metres: no two points are farther apart.
 const HALF_EARTH_M: f64 = 20_037_509.0;
 
-const DEPOSIT_GEOMETRIES: &[GeometryType] = &[
-    GeometryType::Point,
-    GeometryType::Polygon,
-    GeometryType::MultiPolygon,
-];
+const DEPOSIT_GEOMETRIES: &[GeometryType] = &[GeometryType::Point, GeometryType::Polygon, GeometryType::MultiPolygon];
 const AREA_GEOMETRIES: &[GeometryType] = &[GeometryType::Polygon, GeometryType::MultiPolygon];
-const INFRASTRUCTURE_GEOMETRIES: &[GeometryType] = &[
-    GeometryType::LineString,
-    GeometryType::MultiLineString,
-    GeometryType::Point,
-];
+const INFRASTRUCTURE_GEOMETRIES: &[GeometryType] =
+    &[GeometryType::LineString, GeometryType::MultiLineString, GeometryType::Point];
 
 /// Entry point of the domain, shared by every API.
 #[derive(Clone)]
@@ -114,11 +107,7 @@ impl Catalog {
 
     // ----- commodities -------------------------------------------------
 
-    pub async fn commodities(
-        &self,
-        filter: &CommodityFilter,
-        params: &ListParams,
-    ) -> AppResult<Page<Commodity>> {
+    pub async fn commodities(&self, filter: &CommodityFilter, params: &ListParams) -> AppResult<Page<Commodity>> {
         Ok(self.store.list_commodities(filter, params).await?)
     }
 
@@ -127,10 +116,7 @@ impl Catalog {
     }
 
     pub async fn commodity_by_code(&self, code: &str) -> AppResult<Option<Commodity>> {
-        Ok(self
-            .store
-            .commodity_by_code(&code.trim().to_ascii_uppercase())
-            .await?)
+        Ok(self.store.commodity_by_code(&code.trim().to_ascii_uppercase()).await?)
     }
 
     pub async fn commodities_by_ids(&self, ids: &[i64]) -> AppResult<HashMap<i64, Commodity>> {
@@ -143,15 +129,8 @@ impl Catalog {
         Ok(self.store.insert_commodity(&fields).await?)
     }
 
-    pub async fn update_commodity(
-        &self,
-        id: i64,
-        patch: impl FnOnce(&mut CommodityDraft),
-    ) -> AppResult<Commodity> {
-        let current = self
-            .commodity(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("commodity", id))?;
+    pub async fn update_commodity(&self, id: i64, patch: impl FnOnce(&mut CommodityDraft)) -> AppResult<Commodity> {
+        let current = self.commodity(id).await?.ok_or_else(|| AppError::not_found("commodity", id))?;
         let f = current.fields;
         let mut draft = CommodityDraft {
             code: f.code,
@@ -162,21 +141,14 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_commodity(draft, Some(id)).await?;
-        self.store
-            .update_commodity(id, &fields)
-            .await?
-            .ok_or_else(|| AppError::not_found("commodity", id))
+        self.store.update_commodity(id, &fields).await?.ok_or_else(|| AppError::not_found("commodity", id))
     }
 
     pub async fn delete_commodity(&self, id: i64) -> AppResult<()> {
         deleted(self.store.delete_commodity(id).await?, "commodity", id)
     }
 
-    async fn validate_commodity(
-        &self,
-        d: CommodityDraft,
-        id: Option<i64>,
-    ) -> AppResult<CommodityFields> {
+    async fn validate_commodity(&self, d: CommodityDraft, id: Option<i64>) -> AppResult<CommodityFields> {
         let fields = CommodityFields {
             code: validate::code("code", &d.code)?,
             name_fr: validate::required_text("nameFr", &d.name_fr, NAME_MAX)?,
@@ -187,10 +159,7 @@ impl Catalog {
         if let Some(other) = self.store.commodity_by_code(&fields.code).await?
             && Some(other.id) != id
         {
-            return Err(AppError::Conflict(format!(
-                "a commodity with code {} already exists",
-                fields.code
-            )));
+            return Err(AppError::Conflict(format!("a commodity with code {} already exists", fields.code)));
         }
         Ok(fields)
     }
@@ -205,10 +174,7 @@ impl Catalog {
                     let known = self.store.commodity_codes().await?.join(", ");
                     return Err(AppError::invalid(
                         field,
-                        format!(
-                            "no commodity has the code \"{}\"; known codes: {known}",
-                            code.trim()
-                        ),
+                        format!("no commodity has the code \"{}\"; known codes: {known}", code.trim()),
                     ));
                 }
             }
@@ -218,11 +184,7 @@ impl Catalog {
 
     // ----- operators ---------------------------------------------------
 
-    pub async fn operators(
-        &self,
-        filter: &OperatorFilter,
-        params: &ListParams,
-    ) -> AppResult<Page<Operator>> {
+    pub async fn operators(&self, filter: &OperatorFilter, params: &ListParams) -> AppResult<Page<Operator>> {
         Ok(self.store.list_operators(filter, params).await?)
     }
 
@@ -244,18 +206,9 @@ impl Catalog {
         Ok(self.store.insert_operator(&fields).await?)
     }
 
-    pub async fn update_operator(
-        &self,
-        id: i64,
-        patch: impl FnOnce(&mut OperatorDraft),
-    ) -> AppResult<Operator> {
-        let current = self
-            .operator(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("operator", id))?;
-        let codes = self
-            .commodities_by_ids(&current.fields.commodity_ids)
-            .await?;
+    pub async fn update_operator(&self, id: i64, patch: impl FnOnce(&mut OperatorDraft)) -> AppResult<Operator> {
+        let current = self.operator(id).await?.ok_or_else(|| AppError::not_found("operator", id))?;
+        let codes = self.commodities_by_ids(&current.fields.commodity_ids).await?;
         let f = current.fields;
         let mut draft = OperatorDraft {
             name: f.name,
@@ -274,38 +227,26 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_operator(draft, Some(id)).await?;
-        self.store
-            .update_operator(id, &fields)
-            .await?
-            .ok_or_else(|| AppError::not_found("operator", id))
+        self.store.update_operator(id, &fields).await?.ok_or_else(|| AppError::not_found("operator", id))
     }
 
     pub async fn delete_operator(&self, id: i64) -> AppResult<()> {
         deleted(self.store.delete_operator(id).await?, "operator", id)
     }
 
-    async fn validate_operator(
-        &self,
-        d: OperatorDraft,
-        id: Option<i64>,
-    ) -> AppResult<OperatorFields> {
+    async fn validate_operator(&self, d: OperatorDraft, id: Option<i64>) -> AppResult<OperatorFields> {
         let name = validate::required_text("name", &d.name, NAME_MAX)?;
         let slug = match d.slug.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => validate::slug("slug", s)?,
             _ => {
                 let made = validate::slugify(&name);
                 if made.is_empty() {
-                    return Err(AppError::invalid(
-                        "slug",
-                        "cannot be made from this name; give one",
-                    ));
+                    return Err(AppError::invalid("slug", "cannot be made from this name; give one"));
                 }
                 made
             }
         };
-        let mut commodity_ids = self
-            .commodity_ids("commodityCodes", &d.commodity_codes)
-            .await?;
+        let mut commodity_ids = self.commodity_ids("commodityCodes", &d.commodity_codes).await?;
         commodity_ids.sort_unstable();
         commodity_ids.dedup();
         let fields = OperatorFields {
@@ -321,10 +262,7 @@ impl Catalog {
         if let Some(other) = self.store.operator_by_slug(&fields.slug).await?
             && Some(other.id) != id
         {
-            return Err(AppError::Conflict(format!(
-                "an operator with slug {} already exists",
-                fields.slug
-            )));
+            return Err(AppError::Conflict(format!("an operator with slug {} already exists", fields.slug)));
         }
         Ok(fields)
     }
@@ -333,21 +271,14 @@ impl Catalog {
         if let Some(id) = id
             && self.store.operator(id).await?.is_none()
         {
-            return Err(AppError::invalid(
-                field,
-                format!("operator {id} does not exist"),
-            ));
+            return Err(AppError::invalid(field, format!("operator {id} does not exist")));
         }
         Ok(())
     }
 
     // ----- deposits ----------------------------------------------------
 
-    pub async fn deposits(
-        &self,
-        filter: &DepositFilter,
-        params: &ListParams,
-    ) -> AppResult<Page<Deposit>> {
+    pub async fn deposits(&self, filter: &DepositFilter, params: &ListParams) -> AppResult<Page<Deposit>> {
         Ok(self.store.list_deposits(filter, params).await?)
     }
 
@@ -363,10 +294,8 @@ impl Catalog {
         filter: &DepositFilter,
         within: &ListParams,
     ) -> AppResult<Vec<Deposit>> {
-        nearest(point, limit, within, |params| {
-            Box::pin(async move { self.store.list_deposits(filter, &params).await })
-        })
-        .await
+        nearest(point, limit, within, |params| Box::pin(async move { self.store.list_deposits(filter, &params).await }))
+            .await
     }
 
     pub async fn create_deposit(&self, draft: DepositDraft) -> AppResult<Deposit> {
@@ -374,15 +303,8 @@ impl Catalog {
         Ok(self.store.insert_deposit(&fields).await?)
     }
 
-    pub async fn update_deposit(
-        &self,
-        id: i64,
-        patch: impl FnOnce(&mut DepositDraft),
-    ) -> AppResult<Deposit> {
-        let current = self
-            .deposit(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("deposit", id))?;
+    pub async fn update_deposit(&self, id: i64, patch: impl FnOnce(&mut DepositDraft)) -> AppResult<Deposit> {
+        let current = self.deposit(id).await?.ok_or_else(|| AppError::not_found("deposit", id))?;
         let commodity = self.commodity(current.fields.commodity_id).await?;
         let f = current.fields;
         let mut draft = DepositDraft {
@@ -402,10 +324,7 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_deposit(draft).await?;
-        self.store
-            .update_deposit(id, &fields)
-            .await?
-            .ok_or_else(|| AppError::not_found("deposit", id))
+        self.store.update_deposit(id, &fields).await?.ok_or_else(|| AppError::not_found("deposit", id))
     }
 
     pub async fn delete_deposit(&self, id: i64) -> AppResult<()> {
@@ -413,12 +332,9 @@ impl Catalog {
     }
 
     async fn validate_deposit(&self, d: DepositDraft) -> AppResult<DepositFields> {
-        let geometry =
-            parse_geometry(&d.geometry, DEPOSIT_GEOMETRIES).map_err(|e| e.under("geometry"))?;
+        let geometry = parse_geometry(&d.geometry, DEPOSIT_GEOMETRIES).map_err(|e| e.under("geometry"))?;
         let name = validate::required_text("name", &d.name, NAME_MAX)?;
-        let commodity_id = self
-            .commodity_ids("commodityCode", std::slice::from_ref(&d.commodity_code))
-            .await?[0];
+        let commodity_id = self.commodity_ids("commodityCode", std::slice::from_ref(&d.commodity_code)).await?[0];
         self.check_operator("operatorId", d.operator_id).await?;
         Ok(DepositFields {
             name,
@@ -464,10 +380,7 @@ impl Catalog {
         .await
     }
 
-    pub async fn create_exploitation_area(
-        &self,
-        draft: ExploitationAreaDraft,
-    ) -> AppResult<ExploitationArea> {
+    pub async fn create_exploitation_area(&self, draft: ExploitationAreaDraft) -> AppResult<ExploitationArea> {
         let fields = self.validate_exploitation_area(draft, None).await?;
         Ok(self.store.insert_exploitation_area(&fields).await?)
     }
@@ -477,10 +390,7 @@ impl Catalog {
         id: i64,
         patch: impl FnOnce(&mut ExploitationAreaDraft),
     ) -> AppResult<ExploitationArea> {
-        let current = self
-            .exploitation_area(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("exploitation area", id))?;
+        let current = self.exploitation_area(id).await?.ok_or_else(|| AppError::not_found("exploitation area", id))?;
         let f = current.fields;
         let mut draft = ExploitationAreaDraft {
             name: f.name,
@@ -502,11 +412,7 @@ impl Catalog {
     }
 
     pub async fn delete_exploitation_area(&self, id: i64) -> AppResult<()> {
-        deleted(
-            self.store.delete_exploitation_area(id).await?,
-            "exploitation area",
-            id,
-        )
+        deleted(self.store.delete_exploitation_area(id).await?, "exploitation area", id)
     }
 
     async fn validate_exploitation_area(
@@ -514,23 +420,16 @@ impl Catalog {
         d: ExploitationAreaDraft,
         id: Option<i64>,
     ) -> AppResult<ExploitationAreaFields> {
-        let geometry =
-            parse_geometry(&d.geometry, AREA_GEOMETRIES).map_err(|e| e.under("geometry"))?;
+        let geometry = parse_geometry(&d.geometry, AREA_GEOMETRIES).map_err(|e| e.under("geometry"))?;
         let name = validate::required_text("name", &d.name, NAME_MAX)?;
         let permit_number = validate::required_text("permitNumber", &d.permit_number, 80)?;
         if let (Some(from), Some(to)) = (d.valid_from, d.valid_to)
             && to < from
         {
-            return Err(AppError::invalid(
-                "validTo",
-                format!("{to} is before validFrom {from}"),
-            ));
+            return Err(AppError::invalid("validTo", format!("{to} is before validFrom {from}")));
         }
         self.check_operator("operatorId", d.operator_id).await?;
-        if let Some(other) = self
-            .store
-            .exploitation_area_by_permit(&permit_number)
-            .await?
+        if let Some(other) = self.store.exploitation_area_by_permit(&permit_number).await?
             && Some(other.id) != id
         {
             return Err(AppError::Conflict(format!(
@@ -548,11 +447,7 @@ impl Catalog {
             valid_from: d.valid_from,
             valid_to: d.valid_to,
             extracted_volume: validate::non_negative("extractedVolume", d.extracted_volume)?,
-            extracted_volume_unit: validate::optional_text(
-                "extractedVolumeUnit",
-                d.extracted_volume_unit,
-                UNIT_MAX,
-            )?,
+            extracted_volume_unit: validate::optional_text("extractedVolumeUnit", d.extracted_volume_unit, UNIT_MAX)?,
         })
     }
 
@@ -583,10 +478,7 @@ impl Catalog {
         .await
     }
 
-    pub async fn create_infrastructure(
-        &self,
-        draft: InfrastructureDraft,
-    ) -> AppResult<Infrastructure> {
+    pub async fn create_infrastructure(&self, draft: InfrastructureDraft) -> AppResult<Infrastructure> {
         let fields = validate_infrastructure(draft)?;
         Ok(self.store.insert_infrastructure(&fields).await?)
     }
@@ -596,10 +488,7 @@ impl Catalog {
         id: i64,
         patch: impl FnOnce(&mut InfrastructureDraft),
     ) -> AppResult<Infrastructure> {
-        let current = self
-            .infrastructure(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("infrastructure", id))?;
+        let current = self.infrastructure(id).await?.ok_or_else(|| AppError::not_found("infrastructure", id))?;
         let f = current.fields;
         let mut draft = InfrastructureDraft {
             name: f.name,
@@ -612,24 +501,16 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = validate_infrastructure(draft)?;
-        self.store
-            .update_infrastructure(id, &fields)
-            .await?
-            .ok_or_else(|| AppError::not_found("infrastructure", id))
+        self.store.update_infrastructure(id, &fields).await?.ok_or_else(|| AppError::not_found("infrastructure", id))
     }
 
     pub async fn delete_infrastructure(&self, id: i64) -> AppResult<()> {
-        deleted(
-            self.store.delete_infrastructure(id).await?,
-            "infrastructure",
-            id,
-        )
+        deleted(self.store.delete_infrastructure(id).await?, "infrastructure", id)
     }
 }
 
 fn validate_infrastructure(d: InfrastructureDraft) -> AppResult<InfrastructureFields> {
-    let geometry =
-        parse_geometry(&d.geometry, INFRASTRUCTURE_GEOMETRIES).map_err(|e| e.under("geometry"))?;
+    let geometry = parse_geometry(&d.geometry, INFRASTRUCTURE_GEOMETRIES).map_err(|e| e.under("geometry"))?;
     Ok(InfrastructureFields {
         name: validate::required_text("name", &d.name, NAME_MAX)?,
         kind: d.kind,
@@ -643,16 +524,11 @@ fn validate_infrastructure(d: InfrastructureDraft) -> AppResult<InfrastructureFi
 }
 
 fn deleted(found: bool, what: &'static str, id: i64) -> AppResult<()> {
-    if found {
-        Ok(())
-    } else {
-        Err(AppError::not_found(what, id))
-    }
+    if found { Ok(()) } else { Err(AppError::not_found(what, id)) }
 }
 
-type PageFuture<'a, T> = std::pin::Pin<
-    Box<dyn Future<Output = Result<Page<T>, crate::storage::StorageError>> + Send + 'a>,
->;
+type PageFuture<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<Page<T>, crate::storage::StorageError>> + Send + 'a>>;
 
 /// The `limit` records nearest to `point`, by geodesic distance, ties by id,
 /// among those matching the search and spatial filters of `within`.
@@ -668,18 +544,12 @@ async fn nearest<'a, T>(
     list: impl Fn(ListParams) -> PageFuture<'a, T>,
 ) -> AppResult<Vec<T>> {
     if limit == 0 || limit > MAX_NEAREST {
-        return Err(AppError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_NEAREST}"),
-        ));
+        return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_NEAREST}")));
     }
     let mut radius_m = 1_000.0;
     loop {
         let mut spatial = within.spatial.clone();
-        spatial.push(SpatialFilter::DWithin {
-            geometry: point.clone(),
-            meters: radius_m,
-        });
+        spatial.push(SpatialFilter::DWithin { geometry: point.clone(), meters: radius_m });
         let params = ListParams {
             search: within.search.clone(),
             spatial,

@@ -44,13 +44,13 @@ pub const ANY_GEOMETRY: &[GeometryType] = &[
 ///
 /// Errors carry the path inside the geometry (e.g. `coordinates[0][3]`);
 /// the caller puts them under its argument with [`AppError::under`].
-pub fn parse_geometry(
-    value: &serde_json::Value,
-    allowed: &[GeometryType],
-) -> AppResult<Geometry<f64>> {
-    let object = value
-        .as_object()
-        .ok_or_else(|| AppError::invalid("", "expected a GeoJSON geometry object such as {\"type\": \"Point\", \"coordinates\": [13.2, -1.57]}"))?;
+pub fn parse_geometry(value: &serde_json::Value, allowed: &[GeometryType]) -> AppResult<Geometry<f64>> {
+    let object = value.as_object().ok_or_else(|| {
+        AppError::invalid(
+            "",
+            "expected a GeoJSON geometry object such as {\"type\": \"Point\", \"coordinates\": [13.2, -1.57]}",
+        )
+    })?;
     let type_name = object
         .get("type")
         .and_then(|t| t.as_str())
@@ -65,39 +65,23 @@ pub fn parse_geometry(
         "GeometryCollection" | "Feature" | "FeatureCollection" => {
             return Err(AppError::invalid(
                 "type",
-                format!(
-                    "a {type_name} is not accepted here; send a single geometry of type {}",
-                    list(allowed)
-                ),
+                format!("a {type_name} is not accepted here; send a single geometry of type {}", list(allowed)),
             ));
         }
         other => {
-            return Err(AppError::invalid(
-                "type",
-                format!("\"{other}\" is not a GeoJSON geometry type"),
-            ));
+            return Err(AppError::invalid("type", format!("\"{other}\" is not a GeoJSON geometry type")));
         }
     };
     if !allowed.contains(&gtype) {
-        return Err(AppError::invalid(
-            "type",
-            format!("a {gtype} is not accepted here; expected {}", list(allowed)),
-        ));
+        return Err(AppError::invalid("type", format!("a {gtype} is not accepted here; expected {}", list(allowed))));
     }
-    let parsed: geojson::Geometry = serde_json::from_value(value.clone()).map_err(|e| {
-        AppError::invalid(
-            "coordinates",
-            format!("not valid GeoJSON coordinates for a {gtype}: {e}"),
-        )
-    })?;
+    let parsed: geojson::Geometry = serde_json::from_value(value.clone())
+        .map_err(|e| AppError::invalid("coordinates", format!("not valid GeoJSON coordinates for a {gtype}: {e}")))?;
     check_positions(&parsed.value)?;
     let geometry = Geometry::<f64>::try_from(&parsed.value)
         .map_err(|e| AppError::invalid("coordinates", format!("cannot read the geometry: {e}")))?;
     if let Err(problem) = geometry.check_validation() {
-        return Err(AppError::invalid(
-            "coordinates",
-            format!("invalid {gtype}: {problem}"),
-        ));
+        return Err(AppError::invalid("coordinates", format!("invalid {gtype}: {problem}")));
     }
     Ok(geometry)
 }
@@ -116,13 +100,8 @@ fn check_positions(value: &GeometryValue) -> AppResult<()> {
         V::LineString { coordinates } => check_line(coordinates, path),
         V::MultiLineString { coordinates } => each(coordinates, path, |l, p| check_line(l, &p)),
         V::Polygon { coordinates } => check_polygon(coordinates, path),
-        V::MultiPolygon { coordinates } => {
-            each(coordinates, path, |poly, p| check_polygon(poly, &p))
-        }
-        V::GeometryCollection { .. } => Err(AppError::invalid(
-            "type",
-            "a GeometryCollection is not accepted here",
-        )),
+        V::MultiPolygon { coordinates } => each(coordinates, path, |poly, p| check_polygon(poly, &p)),
+        V::GeometryCollection { .. } => Err(AppError::invalid("type", "a GeometryCollection is not accepted here")),
     }
 }
 
@@ -130,41 +109,28 @@ fn each<T>(items: &[T], path: &str, check: impl Fn(&T, String) -> AppResult<()>)
     if items.is_empty() {
         return Err(AppError::invalid(path, "is empty"));
     }
-    items
-        .iter()
-        .enumerate()
-        .try_for_each(|(i, item)| check(item, format!("{path}[{i}]")))
+    items.iter().enumerate().try_for_each(|(i, item)| check(item, format!("{path}[{i}]")))
 }
 
 fn check_position(p: &Position, path: String) -> AppResult<()> {
     let p: &[f64] = p.as_slice();
     if p.len() < 2 {
-        return Err(AppError::invalid(
-            path,
-            "a position needs a longitude and a latitude",
-        ));
+        return Err(AppError::invalid(path, "a position needs a longitude and a latitude"));
     }
     if p.iter().any(|c| !c.is_finite()) {
-        return Err(AppError::invalid(
-            path,
-            "coordinates must be finite numbers",
-        ));
+        return Err(AppError::invalid(path, "coordinates must be finite numbers"));
     }
     let (lon, lat) = (p[0], p[1]);
     if !(-180.0..=180.0).contains(&lon) {
         return Err(AppError::invalid(
             path,
-            format!(
-                "longitude {lon} is outside [-180, 180]; GeoJSON positions are [longitude, latitude] in WGS84"
-            ),
+            format!("longitude {lon} is outside [-180, 180]; GeoJSON positions are [longitude, latitude] in WGS84"),
         ));
     }
     if !(-90.0..=90.0).contains(&lat) {
         return Err(AppError::invalid(
             path,
-            format!(
-                "latitude {lat} is outside [-90, 90]; GeoJSON positions are [longitude, latitude] in WGS84"
-            ),
+            format!("latitude {lat} is outside [-90, 90]; GeoJSON positions are [longitude, latitude] in WGS84"),
         ));
     }
     Ok(())
@@ -173,19 +139,10 @@ fn check_position(p: &Position, path: String) -> AppResult<()> {
 fn check_line(line: &[Position], path: &str) -> AppResult<()> {
     each(line, path, check_position)?;
     if line.len() < 2 {
-        return Err(AppError::invalid(
-            path,
-            "a line string needs at least two positions",
-        ));
+        return Err(AppError::invalid(path, "a line string needs at least two positions"));
     }
-    if line
-        .iter()
-        .all(|p| p.as_slice()[..2] == line[0].as_slice()[..2])
-    {
-        return Err(AppError::invalid(
-            path,
-            "a line string needs two distinct positions",
-        ));
+    if line.iter().all(|p| p.as_slice()[..2] == line[0].as_slice()[..2]) {
+        return Err(AppError::invalid(path, "a line string needs two distinct positions"));
     }
     Ok(())
 }
@@ -199,16 +156,11 @@ fn check_polygon(rings: &PolygonType, path: &str) -> AppResult<()> {
                 "a polygon ring needs at least four positions (the first repeated last)",
             ));
         }
-        let (first, last) = (
-            &ring[0].as_slice()[..2],
-            &ring[ring.len() - 1].as_slice()[..2],
-        );
+        let (first, last) = (&ring[0].as_slice()[..2], &ring[ring.len() - 1].as_slice()[..2]);
         if first != last {
             return Err(AppError::invalid(
                 path,
-                format!(
-                    "the ring is not closed: its last position {last:?} must repeat its first {first:?}"
-                ),
+                format!("the ring is not closed: its last position {last:?} must repeat its first {first:?}"),
             ));
         }
         Ok(())
@@ -265,7 +217,8 @@ mod tests {
 
     #[test]
     fn a_self_intersecting_polygon_is_refused() {
-        let bowtie = json!({"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]});
+        let bowtie =
+            json!({"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]});
         let (field, _) = reason(bowtie, &[GeometryType::Polygon]);
         assert_eq!(field, "coordinates");
     }

@@ -8,10 +8,7 @@ mod model;
 mod query;
 mod validate;
 
-pub use catalog::{
-    Catalog, CommodityDraft, DepositDraft, ExploitationAreaDraft, InfrastructureDraft,
-    OperatorDraft,
-};
+pub use catalog::{Catalog, CommodityDraft, DepositDraft, ExploitationAreaDraft, InfrastructureDraft, OperatorDraft};
 pub use enums::*;
 pub use geometry::{ANY_GEOMETRY, GeometryType, parse_geometry, to_geojson};
 pub use model::*;

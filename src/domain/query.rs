@@ -14,27 +14,19 @@ pub enum SpatialFilter {
     /// Lies entirely inside the geometry.
     Within(Geometry<f64>),
     /// Comes within `meters` (geodesic) of the geometry.
-    DWithin {
-        geometry: Geometry<f64>,
-        meters: f64,
-    },
+    DWithin { geometry: Geometry<f64>, meters: f64 },
 }
 
 impl SpatialFilter {
     /// A box that holds every geometry this filter can accept.
     pub fn search_box(&self) -> Bbox {
-        let world = Bbox {
-            min_lon: -180.0,
-            min_lat: -90.0,
-            max_lon: 180.0,
-            max_lat: 90.0,
-        };
+        let world = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
         match self {
             SpatialFilter::Bbox(b) => *b,
             SpatialFilter::Intersects(g) | SpatialFilter::Within(g) => Bbox::of(g).unwrap_or(world),
-            SpatialFilter::DWithin { geometry, meters } => Bbox::of(geometry)
-                .map(|b| b.grown_by_metres(*meters))
-                .unwrap_or(world),
+            SpatialFilter::DWithin { geometry, meters } => {
+                Bbox::of(geometry).map(|b| b.grown_by_metres(*meters)).unwrap_or(world)
+            }
         }
     }
 }

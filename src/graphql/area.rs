@@ -1,16 +1,15 @@
 //! Exploitation areas: permit and concession zones.
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input,
-    nearest_within, parse_id, point_input, spatial_params, whole_set,
+    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
+    parse_id, point_input, spatial_params, whole_set,
 };
-use super::loaders::OperatorLoader;
+use super::loaders::{OperatorsLoader, connection_nodes, prime};
 use super::reference::{Operator, operator_ids, patch};
 use super::scalars::GeoJson;
 use crate::domain::{self, ExploitationAreaDraft, ExploitationAreaFilter, ListParams, to_geojson};
 use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -39,7 +38,7 @@ impl ExploitationArea {
         let Some(id) = self.0.fields.operator_id else {
             return Ok(None);
         };
-        let loader = ctx.data_unchecked::<DataLoader<OperatorLoader>>();
+        let loader = ctx.data_unchecked::<OperatorsLoader>();
         Ok(loader.load_one(id).await?.map(Operator))
     }
     /// Unique permit number.
@@ -59,10 +58,7 @@ impl ExploitationArea {
     }
     /// Geodesic distance in metres from this area to a geometry (0 if they meet).
     async fn distance_m(&self, to: GeoJson) -> Result<f64> {
-        Ok(spatial::distance_m(
-            &self.0.fields.geometry,
-            &geometry_input("to", &to)?,
-        ))
+        Ok(spatial::distance_m(&self.0.fields.geometry, &geometry_input("to", &to)?))
     }
     async fn valid_from(&self) -> Option<NaiveDate> {
         self.0.fields.valid_from
@@ -97,13 +93,7 @@ pub struct ExploitationAreaFilterInput {
 impl ExploitationAreaFilterInput {
     fn to_filter(&self) -> Result<ExploitationAreaFilter> {
         Ok(ExploitationAreaFilter {
-            statuses: self
-                .status
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            statuses: self.status.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
             operator_ids: operator_ids(self.operator_id.clone())?,
         })
     }
@@ -124,12 +114,9 @@ impl ExploitationAreaListExtras {
     /// Every area matching the filter (not only this page) as one GeoJSON FeatureCollection.
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
-        let areas = catalog(ctx)
-            .exploitation_areas(&self.filter, &params)
-            .await?
-            .items;
+        let areas = catalog(ctx).exploitation_areas(&self.filter, &params).await?.items;
         let operators = ctx
-            .data_unchecked::<DataLoader<OperatorLoader>>()
+            .data_unchecked::<OperatorsLoader>()
             .load_many(areas.iter().filter_map(|a| a.fields.operator_id))
             .await?;
         Ok(feature_collection(areas.into_iter().map(|a| {
@@ -156,15 +143,8 @@ pub struct ExploitationAreaQuery;
 
 #[Object]
 impl ExploitationAreaQuery {
-    async fn exploitation_area(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> Result<Option<ExploitationArea>> {
-        Ok(catalog(ctx)
-            .exploitation_area(parse_id("id", &id)?)
-            .await?
-            .map(ExploitationArea))
+    async fn exploitation_area(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ExploitationArea>> {
+        Ok(catalog(ctx).exploitation_area(parse_id("id", &id)?).await?.map(ExploitationArea))
     }
 
     /// Exploitation areas matching every filter given, by name unless `orderBy` says otherwise.
@@ -178,21 +158,12 @@ impl ExploitationAreaQuery {
     ) -> Result<Connection<String, ExploitationArea, ExploitationAreaListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter()?;
-        let params = spatial_params(
-            ctx,
-            first,
-            after,
-            input.search.clone(),
-            &input.spatial,
-            order_by,
-        )?;
+        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
         let page = catalog(ctx).exploitation_areas(&filter, &params).await?;
+        let operators = page.items.iter().filter_map(|a| a.fields.operator_id).collect();
+        prime(ctx, &connection_nodes(ctx), operators, Vec::new()).await?;
         let items = page.items.into_iter().map(ExploitationArea).collect();
-        let extras = ExploitationAreaListExtras {
-            total: page.total,
-            filter,
-            params: params.clone(),
-        };
+        let extras = ExploitationAreaListExtras { total: page.total, filter, params: params.clone() };
         Ok(connection(items, params.offset, page.total, extras))
     }
 
@@ -208,9 +179,9 @@ impl ExploitationAreaQuery {
         let input = filter.unwrap_or_default();
         let within = nearest_within(input.search.clone(), &input.spatial)?;
         let filter = input.to_filter()?;
-        let found = catalog(ctx)
-            .nearest_exploitation_areas(point, limit.max(0) as u64, &filter, &within)
-            .await?;
+        let found = catalog(ctx).nearest_exploitation_areas(point, limit.max(0) as u64, &filter, &within).await?;
+        let operators = found.iter().filter_map(|a| a.fields.operator_id).collect();
+        prime(ctx, &[ctx.look_ahead()], operators, Vec::new()).await?;
         Ok(found.into_iter().map(ExploitationArea).collect())
     }
 }
@@ -254,11 +225,7 @@ impl ExploitationAreaMutation {
         ctx: &Context<'_>,
         input: ExploitationAreaInput,
     ) -> Result<ExploitationArea> {
-        let operator_id = input
-            .operator_id
-            .as_ref()
-            .map(|id| parse_id("input.operatorId", id))
-            .transpose()?;
+        let operator_id = input.operator_id.as_ref().map(|id| parse_id("input.operatorId", id)).transpose()?;
         let draft = ExploitationAreaDraft {
             name: input.name,
             operator_id,
@@ -270,12 +237,7 @@ impl ExploitationAreaMutation {
             extracted_volume: input.extracted_volume,
             extracted_volume_unit: input.extracted_volume_unit,
         };
-        Ok(ExploitationArea(
-            catalog(ctx)
-                .create_exploitation_area(draft)
-                .await
-                .map_err(|e| e.under("input"))?,
-        ))
+        Ok(ExploitationArea(catalog(ctx).create_exploitation_area(draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_exploitation_area(
@@ -310,9 +272,7 @@ impl ExploitationAreaMutation {
 
     /// Deletes an exploitation area; returns its id.
     async fn delete_exploitation_area(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)
-            .delete_exploitation_area(parse_id("id", &id)?)
-            .await?;
+        catalog(ctx).delete_exploitation_area(parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

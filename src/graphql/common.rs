@@ -1,9 +1,7 @@
 //! Arguments and inputs shared by every list: ids, pages, spatial filters, order.
 
 use super::scalars::GeoJson;
-use crate::domain::{
-    self, ANY_GEOMETRY, Catalog, ListParams, Ordering, SpatialFilter, parse_geometry,
-};
+use crate::domain::{self, ANY_GEOMETRY, Catalog, ListParams, Ordering, SpatialFilter, parse_geometry};
 use crate::error::{AppError, AppResult};
 use crate::spatial::Bbox;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
@@ -48,13 +46,7 @@ pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {
 
 pub fn parse_id(field: &str, id: &ID) -> AppResult<i64> {
     id.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        AppError::invalid(
-            field,
-            format!(
-                "\"{}\" is not an id of this API (ids are positive integers)",
-                id.as_str()
-            ),
-        )
+        AppError::invalid(field, format!("\"{}\" is not an id of this API (ids are positive integers)", id.as_str()))
     })
 }
 
@@ -82,10 +74,7 @@ pub fn page(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> App
         None => limits.default_page_size,
         Some(n) if n < 0 => return Err(AppError::invalid("first", "must be ≥ 0")),
         Some(n) if n as u64 > limits.max_page_size => {
-            return Err(AppError::invalid(
-                "first",
-                format!("must be at most {}", limits.max_page_size),
-            ));
+            return Err(AppError::invalid("first", format!("must be at most {}", limits.max_page_size)));
         }
         Some(n) => n as u64,
     };
@@ -105,12 +94,7 @@ pub fn connection<N: OutputType, E: ObjectType>(
 ) -> Connection<String, N, E, EmptyFields> {
     let has_next = offset + (items.len() as u64) < total;
     let mut conn = Connection::with_additional_fields(offset > 0, has_next, extra);
-    conn.edges.extend(
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, node)| Edge::new(encode_cursor(offset + i as u64), node)),
-    );
+    conn.edges.extend(items.into_iter().enumerate().map(|(i, node)| Edge::new(encode_cursor(offset + i as u64), node)));
     conn
 }
 
@@ -125,15 +109,8 @@ pub fn point_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
 }
 
 /// The search and spatial parts of a filter, for nearest-neighbour queries.
-pub fn nearest_within(
-    search: Option<String>,
-    spatial: &SpatialFilterInput,
-) -> AppResult<ListParams> {
-    Ok(ListParams {
-        search,
-        spatial: spatial.to_filters("filter")?,
-        ..ListParams::default()
-    })
+pub fn nearest_within(search: Option<String>, spatial: &SpatialFilterInput) -> AppResult<ListParams> {
+    Ok(ListParams { search, spatial: spatial.to_filters("filter")?, ..ListParams::default() })
 }
 
 /// A longitude/latitude box, west ≤ east.
@@ -155,16 +132,10 @@ impl BboxInput {
         let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
         let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
         if !(lon_ok(self.west) && lon_ok(self.east)) {
-            return Err(AppError::invalid(
-                field,
-                "west and east are longitudes in [-180, 180]",
-            ));
+            return Err(AppError::invalid(field, "west and east are longitudes in [-180, 180]"));
         }
         if !(lat_ok(self.south) && lat_ok(self.north)) {
-            return Err(AppError::invalid(
-                field,
-                "south and north are latitudes in [-90, 90]",
-            ));
+            return Err(AppError::invalid(field, "south and north are latitudes in [-90, 90]"));
         }
         if self.west > self.east || self.south > self.north {
             return Err(AppError::invalid(
@@ -172,12 +143,7 @@ impl BboxInput {
                 "needs west ≤ east and south ≤ north (a box across the antimeridian is two boxes)",
             ));
         }
-        Ok(Bbox {
-            min_lon: self.west,
-            min_lat: self.south,
-            max_lon: self.east,
-            max_lat: self.north,
-        })
+        Ok(Bbox { min_lon: self.west, min_lat: self.south, max_lon: self.east, max_lat: self.north })
     }
 }
 
@@ -210,16 +176,10 @@ impl SpatialFilterInput {
             out.push(SpatialFilter::Bbox(b.to_bbox(&format!("{path}.bbox"))?));
         }
         if let Some(g) = &self.intersects {
-            out.push(SpatialFilter::Intersects(geometry_input(
-                &format!("{path}.intersects"),
-                g,
-            )?));
+            out.push(SpatialFilter::Intersects(geometry_input(&format!("{path}.intersects"), g)?));
         }
         if let Some(g) = &self.within {
-            out.push(SpatialFilter::Within(geometry_input(
-                &format!("{path}.within"),
-                g,
-            )?));
+            out.push(SpatialFilter::Within(geometry_input(&format!("{path}.within"), g)?));
         }
         if let Some(d) = &self.dwithin {
             let geometry = geometry_input(&format!("{path}.dwithin.geometry"), &d.geometry)?;
@@ -229,10 +189,7 @@ impl SpatialFilterInput {
                     format!("must be between 0 and {HALF_EARTH_M} metres"),
                 ));
             }
-            out.push(SpatialFilter::DWithin {
-                geometry,
-                meters: d.meters,
-            });
+            out.push(SpatialFilter::DWithin { geometry, meters: d.meters });
         }
         Ok(out)
     }
@@ -271,21 +228,12 @@ pub struct SpatialOrderBy {
 impl SpatialOrderBy {
     pub fn to_ordering(&self) -> AppResult<Ordering> {
         match (&self.field, &self.distance_to) {
-            (Some(_), Some(_)) => Err(AppError::invalid(
-                "orderBy",
-                "give either field or distanceTo, not both",
-            )),
+            (Some(_), Some(_)) => Err(AppError::invalid("orderBy", "give either field or distanceTo, not both")),
             (_, Some(g)) => {
                 if self.direction == Some(SortDirection::Desc) {
-                    return Err(AppError::invalid(
-                        "orderBy.direction",
-                        "distanceTo orders nearest first only",
-                    ));
+                    return Err(AppError::invalid("orderBy.direction", "distanceTo orders nearest first only"));
                 }
-                Ok(Ordering::DistanceTo(geometry_input(
-                    "orderBy.distanceTo",
-                    g,
-                )?))
+                Ok(Ordering::DistanceTo(geometry_input("orderBy.distanceTo", g)?))
             }
             (field, None) => Ok(Ordering::By(
                 field.unwrap_or(OrderField::Name).into(),
@@ -304,9 +252,7 @@ pub struct OrderBy {
 }
 
 pub fn ordering(order: Option<OrderBy>) -> Ordering {
-    order
-        .map(|o| Ordering::By(o.field.into(), o.direction.into()))
-        .unwrap_or_default()
+    order.map(|o| Ordering::By(o.field.into(), o.direction.into())).unwrap_or_default()
 }
 
 /// The list parameters of a spatial list query.
@@ -339,17 +285,11 @@ pub fn whole_set(ctx: &Context<'_>, params: &ListParams, total: u64) -> AppResul
             ),
         ));
     }
-    Ok(ListParams {
-        offset: 0,
-        limit: None,
-        ..params.clone()
-    })
+    Ok(ListParams { offset: 0, limit: None, ..params.clone() })
 }
 
 /// A GeoJSON FeatureCollection from (id, geometry, properties) triples.
-pub fn feature_collection(
-    features: impl Iterator<Item = (i64, serde_json::Value, serde_json::Value)>,
-) -> GeoJson {
+pub fn feature_collection(features: impl Iterator<Item = (i64, serde_json::Value, serde_json::Value)>) -> GeoJson {
     let features: Vec<serde_json::Value> = features
         .map(|(id, geometry, properties)| {
             serde_json::json!({ "type": "Feature", "id": id, "geometry": geometry, "properties": properties })

@@ -1,17 +1,16 @@
 //! Deposits (gisements).
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input,
-    nearest_within, parse_id, point_input, spatial_params, whole_set,
+    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
+    parse_id, point_input, spatial_params, whole_set,
 };
-use super::loaders::{CommodityLoader, OperatorLoader};
+use super::loaders::{CommoditiesLoader, OperatorsLoader, connection_nodes, prime};
 use super::reference::{Commodity, Operator, operator_ids, patch};
 use super::scalars::GeoJson;
 use crate::domain::{self, DepositDraft, DepositFilter, ListParams, to_geojson};
 use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
-use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ID, InputObject, Json, MaybeUndefined, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Lookahead, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
@@ -36,17 +35,14 @@ impl Deposit {
         &self.0.fields.name
     }
     async fn commodity(&self, ctx: &Context<'_>) -> Result<Option<Commodity>> {
-        let loader = ctx.data_unchecked::<DataLoader<CommodityLoader>>();
-        Ok(loader
-            .load_one(self.0.fields.commodity_id)
-            .await?
-            .map(Commodity))
+        let loader = ctx.data_unchecked::<CommoditiesLoader>();
+        Ok(loader.load_one(self.0.fields.commodity_id).await?.map(Commodity))
     }
     async fn operator(&self, ctx: &Context<'_>) -> Result<Option<Operator>> {
         let Some(id) = self.0.fields.operator_id else {
             return Ok(None);
         };
-        let loader = ctx.data_unchecked::<DataLoader<OperatorLoader>>();
+        let loader = ctx.data_unchecked::<OperatorsLoader>();
         Ok(loader.load_one(id).await?.map(Operator))
     }
     async fn status(&self) -> DepositStatus {
@@ -58,10 +54,7 @@ impl Deposit {
     }
     /// Geodesic distance in metres from this deposit to a geometry (0 if they meet).
     async fn distance_m(&self, to: GeoJson) -> Result<f64> {
-        Ok(spatial::distance_m(
-            &self.0.fields.geometry,
-            &geometry_input("to", &to)?,
-        ))
+        Ok(spatial::distance_m(&self.0.fields.geometry, &geometry_input("to", &to)?))
     }
     async fn estimated_quantity(&self) -> Option<f64> {
         self.0.fields.estimated_quantity
@@ -112,16 +105,8 @@ impl DepositFilterInput {
     async fn to_filter(&self, ctx: &Context<'_>) -> Result<DepositFilter> {
         let codes = self.commodity_code.clone().unwrap_or_default();
         Ok(DepositFilter {
-            statuses: self
-                .status
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            commodity_ids: catalog(ctx)
-                .commodity_ids("filter.commodityCode", &codes)
-                .await?,
+            statuses: self.status.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
+            commodity_ids: catalog(ctx).commodity_ids("filter.commodityCode", &codes).await?,
             operator_ids: operator_ids(self.operator_id.clone())?,
         })
     }
@@ -149,14 +134,10 @@ impl DepositListExtras {
 }
 
 async fn deposit_features(ctx: &Context<'_>, deposits: Vec<domain::Deposit>) -> Result<GeoJson> {
-    let commodities = ctx
-        .data_unchecked::<DataLoader<CommodityLoader>>()
-        .load_many(deposits.iter().map(|d| d.fields.commodity_id))
-        .await?;
-    let operators = ctx
-        .data_unchecked::<DataLoader<OperatorLoader>>()
-        .load_many(deposits.iter().filter_map(|d| d.fields.operator_id))
-        .await?;
+    let commodities =
+        ctx.data_unchecked::<CommoditiesLoader>().load_many(deposits.iter().map(|d| d.fields.commodity_id)).await?;
+    let operators =
+        ctx.data_unchecked::<OperatorsLoader>().load_many(deposits.iter().filter_map(|d| d.fields.operator_id)).await?;
     Ok(feature_collection(deposits.into_iter().map(|d| {
         let f = &d.fields;
         let properties = json!({
@@ -176,16 +157,23 @@ async fn deposit_features(ctx: &Context<'_>, deposits: Vec<domain::Deposit>) -> 
     })))
 }
 
+async fn prime_deposit_relations(
+    ctx: &Context<'_>,
+    nodes: &[Lookahead<'_>],
+    deposits: &[domain::Deposit],
+) -> Result<()> {
+    let operators = deposits.iter().filter_map(|d| d.fields.operator_id).collect();
+    let commodities = deposits.iter().map(|d| d.fields.commodity_id).collect();
+    prime(ctx, nodes, operators, commodities).await
+}
+
 #[derive(Default)]
 pub struct DepositQuery;
 
 #[Object]
 impl DepositQuery {
     async fn deposit(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Deposit>> {
-        Ok(catalog(ctx)
-            .deposit(parse_id("id", &id)?)
-            .await?
-            .map(Deposit))
+        Ok(catalog(ctx).deposit(parse_id("id", &id)?).await?.map(Deposit))
     }
 
     /// Deposits matching every filter given, by name unless `orderBy` says otherwise.
@@ -199,21 +187,11 @@ impl DepositQuery {
     ) -> Result<Connection<String, Deposit, DepositListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter(ctx).await?;
-        let params = spatial_params(
-            ctx,
-            first,
-            after,
-            input.search.clone(),
-            &input.spatial,
-            order_by,
-        )?;
+        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
         let page = catalog(ctx).deposits(&filter, &params).await?;
+        prime_deposit_relations(ctx, &connection_nodes(ctx), &page.items).await?;
         let items = page.items.into_iter().map(Deposit).collect();
-        let extras = DepositListExtras {
-            total: page.total,
-            filter,
-            params: params.clone(),
-        };
+        let extras = DepositListExtras { total: page.total, filter, params: params.clone() };
         Ok(connection(items, params.offset, page.total, extras))
     }
 
@@ -229,9 +207,8 @@ impl DepositQuery {
         let input = filter.unwrap_or_default();
         let within = nearest_within(input.search.clone(), &input.spatial)?;
         let filter = input.to_filter(ctx).await?;
-        let found = catalog(ctx)
-            .nearest_deposits(point, limit.max(0) as u64, &filter, &within)
-            .await?;
+        let found = catalog(ctx).nearest_deposits(point, limit.max(0) as u64, &filter, &within).await?;
+        prime_deposit_relations(ctx, &[ctx.look_ahead()], &found).await?;
         Ok(found.into_iter().map(Deposit).collect())
     }
 }
@@ -274,10 +251,7 @@ pub struct DepositPatch {
     pub properties: Option<Json<serde_json::Value>>,
 }
 
-fn optional_id(
-    field: &str,
-    id: MaybeUndefined<ID>,
-) -> Result<MaybeUndefined<i64>, crate::error::AppError> {
+fn optional_id(field: &str, id: MaybeUndefined<ID>) -> Result<MaybeUndefined<i64>, crate::error::AppError> {
     Ok(match id {
         MaybeUndefined::Value(id) => MaybeUndefined::Value(parse_id(field, &id)?),
         MaybeUndefined::Null => MaybeUndefined::Null,
@@ -292,11 +266,7 @@ pub struct DepositMutation;
 impl DepositMutation {
     /// Creates a deposit; a bad input changes nothing and names the field.
     async fn create_deposit(&self, ctx: &Context<'_>, input: DepositInput) -> Result<Deposit> {
-        let operator_id = input
-            .operator_id
-            .as_ref()
-            .map(|id| parse_id("input.operatorId", id))
-            .transpose()?;
+        let operator_id = input.operator_id.as_ref().map(|id| parse_id("input.operatorId", id)).transpose()?;
         let draft = DepositDraft {
             name: input.name,
             commodity_code: input.commodity_code,
@@ -310,25 +280,12 @@ impl DepositMutation {
             discovery_date: input.discovery_date,
             province: input.province,
             description: input.description,
-            properties: input
-                .properties
-                .map(|p| p.0)
-                .unwrap_or(serde_json::Value::Null),
+            properties: input.properties.map(|p| p.0).unwrap_or(serde_json::Value::Null),
         };
-        Ok(Deposit(
-            catalog(ctx)
-                .create_deposit(draft)
-                .await
-                .map_err(|e| e.under("input"))?,
-        ))
+        Ok(Deposit(catalog(ctx).create_deposit(draft).await.map_err(|e| e.under("input"))?))
     }
 
-    async fn update_deposit(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: DepositPatch,
-    ) -> Result<Deposit> {
+    async fn update_deposit(&self, ctx: &Context<'_>, id: ID, input: DepositPatch) -> Result<Deposit> {
         let id = parse_id("id", &id)?;
         let operator_id = optional_id("input.operatorId", input.operator_id)?;
         let updated = catalog(ctx)

@@ -1,8 +1,8 @@
 //! Infrastructure: roads, railways, pipelines, power lines, ports.
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input,
-    nearest_within, parse_id, point_input, spatial_params, whole_set,
+    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
+    parse_id, point_input, spatial_params, whole_set,
 };
 use super::reference::patch;
 use super::scalars::GeoJson;
@@ -60,10 +60,7 @@ impl Infrastructure {
     }
     /// Geodesic distance in metres from this infrastructure to a geometry (0 if they meet).
     async fn distance_m(&self, to: GeoJson) -> Result<f64> {
-        Ok(spatial::distance_m(
-            &self.0.fields.geometry,
-            &geometry_input("to", &to)?,
-        ))
+        Ok(spatial::distance_m(&self.0.fields.geometry, &geometry_input("to", &to)?))
     }
     async fn capacity(&self) -> Option<f64> {
         self.0.fields.capacity
@@ -95,20 +92,8 @@ pub struct InfrastructureFilterInput {
 impl InfrastructureFilterInput {
     fn to_filter(&self) -> InfrastructureFilter {
         InfrastructureFilter {
-            kinds: self
-                .kind
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            statuses: self
-                .status
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            kinds: self.kind.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
+            statuses: self.status.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -128,10 +113,7 @@ impl InfrastructureListExtras {
     /// Every record matching the filter (not only this page) as one GeoJSON FeatureCollection.
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
-        let items = catalog(ctx)
-            .infrastructures(&self.filter, &params)
-            .await?
-            .items;
+        let items = catalog(ctx).infrastructures(&self.filter, &params).await?.items;
         Ok(feature_collection(items.into_iter().map(|i| {
             let f = &i.fields;
             let properties = json!({
@@ -153,10 +135,7 @@ pub struct InfrastructureQuery;
 #[Object]
 impl InfrastructureQuery {
     async fn infrastructure(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Infrastructure>> {
-        Ok(catalog(ctx)
-            .infrastructure(parse_id("id", &id)?)
-            .await?
-            .map(Infrastructure))
+        Ok(catalog(ctx).infrastructure(parse_id("id", &id)?).await?.map(Infrastructure))
     }
 
     /// Infrastructure matching every filter given, by name unless `orderBy` says otherwise.
@@ -170,21 +149,10 @@ impl InfrastructureQuery {
     ) -> Result<Connection<String, Infrastructure, InfrastructureListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter();
-        let params = spatial_params(
-            ctx,
-            first,
-            after,
-            input.search.clone(),
-            &input.spatial,
-            order_by,
-        )?;
+        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
         let page = catalog(ctx).infrastructures(&filter, &params).await?;
         let items = page.items.into_iter().map(Infrastructure).collect();
-        let extras = InfrastructureListExtras {
-            total: page.total,
-            filter,
-            params: params.clone(),
-        };
+        let extras = InfrastructureListExtras { total: page.total, filter, params: params.clone() };
         Ok(connection(items, params.offset, page.total, extras))
     }
 
@@ -200,9 +168,7 @@ impl InfrastructureQuery {
         let input = filter.unwrap_or_default();
         let within = nearest_within(input.search.clone(), &input.spatial)?;
         let filter = input.to_filter();
-        let found = catalog(ctx)
-            .nearest_infrastructures(point, limit.max(0) as u64, &filter, &within)
-            .await?;
+        let found = catalog(ctx).nearest_infrastructures(point, limit.max(0) as u64, &filter, &within).await?;
         Ok(found.into_iter().map(Infrastructure).collect())
     }
 }
@@ -237,11 +203,7 @@ pub struct InfrastructureMutation;
 #[Object]
 impl InfrastructureMutation {
     /// Creates an infrastructure record; its length in km is computed by the server.
-    async fn create_infrastructure(
-        &self,
-        ctx: &Context<'_>,
-        input: InfrastructureInput,
-    ) -> Result<Infrastructure> {
+    async fn create_infrastructure(&self, ctx: &Context<'_>, input: InfrastructureInput) -> Result<Infrastructure> {
         let draft = InfrastructureDraft {
             name: input.name,
             kind: input.kind.into(),
@@ -251,12 +213,7 @@ impl InfrastructureMutation {
             capacity_unit: input.capacity_unit,
             description: input.description,
         };
-        Ok(Infrastructure(
-            catalog(ctx)
-                .create_infrastructure(draft)
-                .await
-                .map_err(|e| e.under("input"))?,
-        ))
+        Ok(Infrastructure(catalog(ctx).create_infrastructure(draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_infrastructure(
@@ -280,9 +237,7 @@ impl InfrastructureMutation {
 
     /// Deletes an infrastructure record; returns its id.
     async fn delete_infrastructure(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)
-            .delete_infrastructure(parse_id("id", &id)?)
-            .await?;
+        catalog(ctx).delete_infrastructure(parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

@@ -13,7 +13,7 @@ pub use common::Limits;
 pub use scalars::GeoJson;
 
 use crate::domain::Catalog;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use loaders::{CommodityLoader, OperatorLoader};
 
@@ -37,15 +37,11 @@ pub type OdgSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema, with its limits; per-request data is added by [`execute`].
 pub fn build_schema(limits: &Limits) -> OdgSchema {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity)
-    .data(limits.clone())
-    .finish()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .data(limits.clone())
+        .finish()
 }
 
 /// The SDL of the schema, as `odg schema` prints it and `schema/schema.graphql` holds it.
@@ -56,7 +52,7 @@ pub fn sdl() -> String {
 /// How long a DataLoader waits for more keys before it reads a batch.
 const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// Runs one request with its own DataLoaders (a cache per request).
+/// Runs one request with its own DataLoaders, caching for that request only.
 pub async fn execute(
     schema: &OdgSchema,
     catalog: &Catalog,
@@ -64,8 +60,14 @@ pub async fn execute(
 ) -> async_graphql::Response {
     let request = request
         .data(catalog.clone())
-        .data(DataLoader::new(OperatorLoader(catalog.clone()), tokio::spawn).delay(LOADER_DELAY))
-        .data(DataLoader::new(CommodityLoader(catalog.clone()), tokio::spawn).delay(LOADER_DELAY));
+        .data(
+            DataLoader::with_cache(OperatorLoader(catalog.clone()), tokio::spawn, HashMapCache::default())
+                .delay(LOADER_DELAY),
+        )
+        .data(
+            DataLoader::with_cache(CommodityLoader(catalog.clone()), tokio::spawn, HashMapCache::default())
+                .delay(LOADER_DELAY),
+        );
     let mut response = schema.execute(request).await;
     tag_request_errors(&mut response.errors);
     response

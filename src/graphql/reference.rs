@@ -1,13 +1,10 @@
 //! Commodities (substances) and operators (mining companies).
 
 use super::common::{self, OrderBy, catalog, connection, parse_id, parse_ids};
-use super::loaders::CommodityLoader;
-use crate::domain::{
-    self, CommodityDraft, CommodityFilter, ListParams, OperatorDraft, OperatorFilter,
-};
+use super::loaders::CommoditiesLoader;
+use crate::domain::{self, CommodityDraft, CommodityFilter, ListParams, OperatorDraft, OperatorFilter};
 use crate::error::AppError;
 use async_graphql::connection::{Connection, EmptyFields};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -85,10 +82,8 @@ impl Operator {
     }
     /// The substances the company produces or explores for, by code.
     async fn commodities(&self, ctx: &Context<'_>) -> Result<Vec<Commodity>> {
-        let loader = ctx.data_unchecked::<DataLoader<CommodityLoader>>();
-        let mut found = loader
-            .load_many(self.0.fields.commodity_ids.iter().copied())
-            .await?;
+        let loader = ctx.data_unchecked::<CommoditiesLoader>();
+        let mut found = loader.load_many(self.0.fields.commodity_ids.iter().copied()).await?;
         let mut out: Vec<Commodity> = found.drain().map(|(_, c)| Commodity(c)).collect();
         out.sort_by(|a, b| a.0.fields.code.cmp(&b.0.fields.code));
         Ok(out)
@@ -129,12 +124,7 @@ pub struct ReferenceQuery;
 #[Object]
 impl ReferenceQuery {
     /// A commodity by id or by code.
-    async fn commodity(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        code: Option<String>,
-    ) -> Result<Option<Commodity>> {
+    async fn commodity(&self, ctx: &Context<'_>, id: Option<ID>, code: Option<String>) -> Result<Option<Commodity>> {
         let found = match (id, code) {
             (Some(id), None) => catalog(ctx).commodity(parse_id("id", &id)?).await?,
             (None, Some(code)) => catalog(ctx).commodity_by_code(&code).await?,
@@ -152,33 +142,15 @@ impl ReferenceQuery {
         filter: Option<CommodityFilterInput>,
     ) -> Result<Connection<String, Commodity, ListTotal, EmptyFields>> {
         let (offset, limit) = common::page(ctx, first, after)?;
-        let filter = CommodityFilter {
-            codes: filter.and_then(|f| f.code).unwrap_or_default(),
-        };
-        let params = ListParams {
-            offset,
-            limit: Some(limit),
-            ..ListParams::default()
-        };
+        let filter = CommodityFilter { codes: filter.and_then(|f| f.code).unwrap_or_default() };
+        let params = ListParams { offset, limit: Some(limit), ..ListParams::default() };
         let page = catalog(ctx).commodities(&filter, &params).await?;
         let items = page.items.into_iter().map(Commodity).collect();
-        Ok(connection(
-            items,
-            offset,
-            page.total,
-            ListTotal {
-                total_count: page.total,
-            },
-        ))
+        Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))
     }
 
     /// An operator by id or by slug.
-    async fn operator(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
-    ) -> Result<Option<Operator>> {
+    async fn operator(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<Operator>> {
         let found = match (id, slug) {
             (Some(id), None) => catalog(ctx).operator(parse_id("id", &id)?).await?,
             (None, Some(slug)) => catalog(ctx).operator_by_slug(&slug).await?,
@@ -200,15 +172,8 @@ impl ReferenceQuery {
         let filter = filter.unwrap_or_default();
         let codes = filter.commodity_code.unwrap_or_default();
         let domain_filter = OperatorFilter {
-            statuses: filter
-                .status
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            commodity_ids: catalog(ctx)
-                .commodity_ids("filter.commodityCode", &codes)
-                .await?,
+            statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            commodity_ids: catalog(ctx).commodity_ids("filter.commodityCode", &codes).await?,
         };
         let params = ListParams {
             search: filter.search,
@@ -219,14 +184,7 @@ impl ReferenceQuery {
         };
         let page = catalog(ctx).operators(&domain_filter, &params).await?;
         let items = page.items.into_iter().map(Operator).collect();
-        Ok(connection(
-            items,
-            offset,
-            page.total,
-            ListTotal {
-                total_count: page.total,
-            },
-        ))
+        Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))
     }
 }
 
@@ -297,11 +255,7 @@ pub struct ReferenceMutation;
 
 #[Object]
 impl ReferenceMutation {
-    async fn create_commodity(
-        &self,
-        ctx: &Context<'_>,
-        input: CommodityInput,
-    ) -> Result<Commodity> {
+    async fn create_commodity(&self, ctx: &Context<'_>, input: CommodityInput) -> Result<Commodity> {
         let draft = CommodityDraft {
             code: input.code,
             name_fr: input.name_fr,
@@ -309,26 +263,13 @@ impl ReferenceMutation {
             color: input.color,
             default_unit: input.default_unit,
         };
-        Ok(Commodity(
-            catalog(ctx)
-                .create_commodity(draft)
-                .await
-                .map_err(|e| e.under("input"))?,
-        ))
+        Ok(Commodity(catalog(ctx).create_commodity(draft).await.map_err(|e| e.under("input"))?))
     }
 
-    async fn update_commodity(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: CommodityPatch,
-    ) -> Result<Commodity> {
+    async fn update_commodity(&self, ctx: &Context<'_>, id: ID, input: CommodityPatch) -> Result<Commodity> {
         let id = parse_id("id", &id)?;
         let updated = catalog(ctx)
-            .update_commodity(
-                id,
-                |d| patch!(d, input; code, name_fr, name_en, color, default_unit;),
-            )
+            .update_commodity(id, |d| patch!(d, input; code, name_fr, name_en, color, default_unit;))
             .await
             .map_err(|e| e.under("input"))?;
         Ok(Commodity(updated))
@@ -351,20 +292,10 @@ impl ReferenceMutation {
             logo_url: input.logo_url,
             commodity_codes: input.commodity_codes,
         };
-        Ok(Operator(
-            catalog(ctx)
-                .create_operator(draft)
-                .await
-                .map_err(|e| e.under("input"))?,
-        ))
+        Ok(Operator(catalog(ctx).create_operator(draft).await.map_err(|e| e.under("input"))?))
     }
 
-    async fn update_operator(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: OperatorPatch,
-    ) -> Result<Operator> {
+    async fn update_operator(&self, ctx: &Context<'_>, id: ID, input: OperatorPatch) -> Result<Operator> {
         let id = parse_id("id", &id)?;
         let updated = catalog(ctx)
             .update_operator(id, |d| {

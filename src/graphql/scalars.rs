@@ -11,10 +11,7 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 #[derive(Clone, Debug)]
 pub struct GeoJson(pub serde_json::Value);
 
-#[Scalar(
-    name = "GeoJSON",
-    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc7946"
-)]
+#[Scalar(name = "GeoJSON", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc7946")]
 impl ScalarType for GeoJson {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {

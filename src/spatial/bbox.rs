@@ -28,11 +28,7 @@ impl Bbox {
     }
 
     pub fn to_polygon(self) -> Polygon<f64> {
-        Rect::new(
-            coord! { x: self.min_lon, y: self.min_lat },
-            coord! { x: self.max_lon, y: self.max_lat },
-        )
-        .to_polygon()
+        Rect::new(coord! { x: self.min_lon, y: self.min_lat }, coord! { x: self.max_lon, y: self.max_lat }).to_polygon()
     }
 
     /// A box that holds every point within `metres` (geodesic) of this box,
@@ -49,36 +45,18 @@ impl Bbox {
         let cos = widest_lat.to_radians().cos();
         // Near a pole, or for distances of a continent, take every longitude.
         if cos < 0.01 || max_lat >= 89.9 || min_lat <= -89.9 {
-            return Bbox {
-                min_lon: -180.0,
-                min_lat,
-                max_lon: 180.0,
-                max_lat,
-            };
+            return Bbox { min_lon: -180.0, min_lat, max_lon: 180.0, max_lat };
         }
         let dlon = metres / (METRES_PER_DEGREE_LON_EQUATOR_LOWER * cos);
         if dlon >= 180.0 {
-            return Bbox {
-                min_lon: -180.0,
-                min_lat,
-                max_lon: 180.0,
-                max_lat,
-            };
+            return Bbox { min_lon: -180.0, min_lat, max_lon: 180.0, max_lat };
         }
-        Bbox {
-            min_lon: (self.min_lon - dlon).max(-180.0),
-            min_lat,
-            max_lon: (self.max_lon + dlon).min(180.0),
-            max_lat,
-        }
+        Bbox { min_lon: (self.min_lon - dlon).max(-180.0), min_lat, max_lon: (self.max_lon + dlon).min(180.0), max_lat }
     }
 
     /// Whether the box spans the whole globe (no index can narrow it).
     pub fn is_world(self) -> bool {
-        self.min_lon <= -180.0
-            && self.max_lon >= 180.0
-            && self.min_lat <= -90.0
-            && self.max_lat >= 90.0
+        self.min_lon <= -180.0 && self.max_lon >= 180.0 && self.min_lat <= -90.0 && self.max_lat >= 90.0
     }
 }
 

@@ -49,10 +49,7 @@ fn chains(geometry: &Geometry<f64>) -> Vec<Vec<Point<f64>>> {
         G::Line(l) => vec![vec![l.start_point(), l.end_point()]],
         G::LineString(ls) => vec![ls.points().collect()],
         G::MultiLineString(mls) => mls.0.iter().map(|ls| ls.points().collect()).collect(),
-        G::Polygon(p) => std::iter::once(p.exterior())
-            .chain(p.interiors())
-            .map(|r| r.points().collect())
-            .collect(),
+        G::Polygon(p) => std::iter::once(p.exterior()).chain(p.interiors()).map(|r| r.points().collect()).collect(),
         G::MultiPolygon(mp) => {
             mp.0.iter()
                 .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
@@ -125,10 +122,7 @@ mod tests {
     #[test]
     fn a_point_inside_a_polygon_is_at_zero_metres() {
         let square = polygon![(x: 13.0, y: -2.0), (x: 14.0, y: -2.0), (x: 14.0, y: -1.0), (x: 13.0, y: -1.0)];
-        assert_eq!(
-            distance_m(&Point::new(13.5, -1.5).into(), &square.into()),
-            0.0
-        );
+        assert_eq!(distance_m(&Point::new(13.5, -1.5).into(), &square.into()), 0.0);
     }
 
     #[test]

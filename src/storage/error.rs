@@ -14,10 +14,7 @@ pub enum StorageError {
     )]
     PostgisMissing { database: String },
     #[error("PostGIS {found} is too old: ODG needs PostGIS {minimum} or later")]
-    PostgisTooOld {
-        found: String,
-        minimum: &'static str,
-    },
+    PostgisTooOld { found: String, minimum: &'static str },
     #[error("unsupported database URL scheme in {0:?}: use postgres://... or sqlite://...")]
     UnsupportedUrl(String),
     /// The database server could not be reached or refused the login.
@@ -31,12 +28,7 @@ pub enum StorageError {
     StillReferenced(String),
     /// A stored value this version cannot read.
     #[error("unreadable {column} in {table} #{id}: {reason}")]
-    Corrupt {
-        table: &'static str,
-        column: &'static str,
-        id: i64,
-        reason: String,
-    },
+    Corrupt { table: &'static str, column: &'static str, id: i64, reason: String },
     #[error("database error: {0}")]
     Db(DbErr),
 }
@@ -45,9 +37,7 @@ impl From<DbErr> for StorageError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(what)) => StorageError::UniqueViolation(what),
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                StorageError::StillReferenced("other records".into())
-            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => StorageError::StillReferenced("other records".into()),
             // SQLite reports a RESTRICT violation with the primary code 19
             // (SQLITE_CONSTRAINT) that sea-orm does not classify; its
             // message is fixed by SQLite.

@@ -63,12 +63,7 @@ macro_rules! set_geometry {
 }
 
 fn unknown(table: &'static str, column: &'static str, id: i64, value: &str) -> StorageError {
-    StorageError::Corrupt {
-        table,
-        column,
-        id,
-        reason: format!("unknown value {value:?}"),
-    }
+    StorageError::Corrupt { table, column, id, reason: format!("unknown value {value:?}") }
 }
 
 fn missing_is_none<T>(result: Result<T, DbErr>) -> StorageResult<Option<T>> {
@@ -82,8 +77,7 @@ fn missing_is_none<T>(result: Result<T, DbErr>) -> StorageResult<Option<T>> {
 // ----- deposits -----------------------------------------------------------
 
 fn deposit_from(m: deposit::Model, geometry: Geometry<f64>) -> StorageResult<Deposit> {
-    let status = DepositStatus::parse(&m.status)
-        .ok_or_else(|| unknown("deposit", "status", m.id, &m.status))?;
+    let status = DepositStatus::parse(&m.status).ok_or_else(|| unknown("deposit", "status", m.id, &m.status))?;
     Ok(Stored {
         id: m.id,
         fields: DepositFields {
@@ -109,11 +103,7 @@ fn deposit_from(m: deposit::Model, geometry: Geometry<f64>) -> StorageResult<Dep
 fn deposit_columns(f: &DepositFields, m: &mut deposit::ActiveModel) {
     m.name = Set(f.name.clone());
     m.name_key = Set(text::fold(&f.name));
-    m.search_text = Set(text::search_text([
-        Some(f.name.as_str()),
-        f.province.as_deref(),
-        f.description.as_deref(),
-    ]));
+    m.search_text = Set(text::search_text([Some(f.name.as_str()), f.province.as_deref(), f.description.as_deref()]));
     m.commodity_id = Set(f.commodity_id);
     m.operator_id = Set(f.operator_id);
     m.status = Set(f.status.as_str().to_string());
@@ -143,22 +133,10 @@ fn deposit_condition(filter: &DepositFilter) -> Condition {
 }
 
 impl Store {
-    pub async fn list_deposits(
-        &self,
-        filter: &DepositFilter,
-        params: &ListParams,
-    ) -> StorageResult<Page<Deposit>> {
-        let (rows, total) = list::list_features::<deposit::Entity>(
-            &self.db,
-            self.backend,
-            deposit_condition(filter),
-            params,
-        )
-        .await?;
-        let items = rows
-            .into_iter()
-            .map(|(m, g)| deposit_from(m, g))
-            .collect::<StorageResult<_>>()?;
+    pub async fn list_deposits(&self, filter: &DepositFilter, params: &ListParams) -> StorageResult<Page<Deposit>> {
+        let (rows, total) =
+            list::list_features::<deposit::Entity>(&self.db, self.backend, deposit_condition(filter), params).await?;
+        let items = rows.into_iter().map(|(m, g)| deposit_from(m, g)).collect::<StorageResult<_>>()?;
         Ok(Page { items, total })
     }
 
@@ -169,38 +147,20 @@ impl Store {
 
     pub async fn insert_deposit(&self, fields: &DepositFields) -> StorageResult<Deposit> {
         let now = now();
-        let mut m = deposit::ActiveModel {
-            id: NotSet,
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let mut m =
+            deposit::ActiveModel { id: NotSet, created_at: Set(now), updated_at: Set(now), ..Default::default() };
         deposit_columns(fields, &mut m);
         decode_deposit(m.insert(&self.db).await?)
     }
 
-    pub async fn update_deposit(
-        &self,
-        id: i64,
-        fields: &DepositFields,
-    ) -> StorageResult<Option<Deposit>> {
-        let mut m = deposit::ActiveModel {
-            id: Unchanged(id),
-            updated_at: Set(now()),
-            ..Default::default()
-        };
+    pub async fn update_deposit(&self, id: i64, fields: &DepositFields) -> StorageResult<Option<Deposit>> {
+        let mut m = deposit::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         deposit_columns(fields, &mut m);
-        missing_is_none(m.update(&self.db).await)?
-            .map(decode_deposit)
-            .transpose()
+        missing_is_none(m.update(&self.db).await)?.map(decode_deposit).transpose()
     }
 
     pub async fn delete_deposit(&self, id: i64) -> StorageResult<bool> {
-        Ok(deposit::Entity::delete_by_id(id)
-            .exec(&self.db)
-            .await?
-            .rows_affected
-            > 0)
+        Ok(deposit::Entity::delete_by_id(id).exec(&self.db).await?.rows_affected > 0)
     }
 }
 
@@ -211,12 +171,9 @@ fn decode_deposit(m: deposit::Model) -> StorageResult<Deposit> {
 
 // ----- exploitation areas -------------------------------------------------
 
-fn area_from(
-    m: exploitation_area::Model,
-    geometry: Geometry<f64>,
-) -> StorageResult<ExploitationArea> {
-    let status = PermitStatus::parse(&m.status)
-        .ok_or_else(|| unknown("exploitation_area", "status", m.id, &m.status))?;
+fn area_from(m: exploitation_area::Model, geometry: Geometry<f64>) -> StorageResult<ExploitationArea> {
+    let status =
+        PermitStatus::parse(&m.status).ok_or_else(|| unknown("exploitation_area", "status", m.id, &m.status))?;
     Ok(Stored {
         id: m.id,
         fields: ExploitationAreaFields {
@@ -239,10 +196,7 @@ fn area_from(
 fn area_columns(f: &ExploitationAreaFields, m: &mut exploitation_area::ActiveModel) {
     m.name = Set(f.name.clone());
     m.name_key = Set(text::fold(&f.name));
-    m.search_text = Set(text::search_text([
-        Some(f.name.as_str()),
-        Some(f.permit_number.as_str()),
-    ]));
+    m.search_text = Set(text::search_text([Some(f.name.as_str()), Some(f.permit_number.as_str())]));
     m.operator_id = Set(f.operator_id);
     m.permit_number = Set(f.permit_number.clone());
     m.status = Set(f.status.as_str().to_string());
@@ -257,9 +211,7 @@ fn area_columns(f: &ExploitationAreaFields, m: &mut exploitation_area::ActiveMod
 fn area_condition(filter: &ExploitationAreaFilter) -> Condition {
     let mut c = Condition::all();
     if !filter.statuses.is_empty() {
-        c = c.add(
-            exploitation_area::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())),
-        );
+        c = c.add(exploitation_area::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
     if !filter.operator_ids.is_empty() {
         c = c.add(exploitation_area::Column::OperatorId.is_in(filter.operator_ids.clone()));
@@ -273,31 +225,19 @@ impl Store {
         filter: &ExploitationAreaFilter,
         params: &ListParams,
     ) -> StorageResult<Page<ExploitationArea>> {
-        let (rows, total) = list::list_features::<exploitation_area::Entity>(
-            &self.db,
-            self.backend,
-            area_condition(filter),
-            params,
-        )
-        .await?;
-        let items = rows
-            .into_iter()
-            .map(|(m, g)| area_from(m, g))
-            .collect::<StorageResult<_>>()?;
+        let (rows, total) =
+            list::list_features::<exploitation_area::Entity>(&self.db, self.backend, area_condition(filter), params)
+                .await?;
+        let items = rows.into_iter().map(|(m, g)| area_from(m, g)).collect::<StorageResult<_>>()?;
         Ok(Page { items, total })
     }
 
     pub async fn exploitation_area(&self, id: i64) -> StorageResult<Option<ExploitationArea>> {
-        let found = exploitation_area::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?;
+        let found = exploitation_area::Entity::find_by_id(id).one(&self.db).await?;
         found.map(decode_area).transpose()
     }
 
-    pub async fn exploitation_area_by_permit(
-        &self,
-        permit_number: &str,
-    ) -> StorageResult<Option<ExploitationArea>> {
+    pub async fn exploitation_area_by_permit(&self, permit_number: &str) -> StorageResult<Option<ExploitationArea>> {
         let found = exploitation_area::Entity::find()
             .filter(exploitation_area::Column::PermitNumber.eq(permit_number))
             .one(&self.db)
@@ -305,10 +245,7 @@ impl Store {
         found.map(decode_area).transpose()
     }
 
-    pub async fn insert_exploitation_area(
-        &self,
-        fields: &ExploitationAreaFields,
-    ) -> StorageResult<ExploitationArea> {
+    pub async fn insert_exploitation_area(&self, fields: &ExploitationAreaFields) -> StorageResult<ExploitationArea> {
         let now = now();
         let mut m = exploitation_area::ActiveModel {
             id: NotSet,
@@ -325,23 +262,13 @@ impl Store {
         id: i64,
         fields: &ExploitationAreaFields,
     ) -> StorageResult<Option<ExploitationArea>> {
-        let mut m = exploitation_area::ActiveModel {
-            id: Unchanged(id),
-            updated_at: Set(now()),
-            ..Default::default()
-        };
+        let mut m = exploitation_area::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         area_columns(fields, &mut m);
-        missing_is_none(m.update(&self.db).await)?
-            .map(decode_area)
-            .transpose()
+        missing_is_none(m.update(&self.db).await)?.map(decode_area).transpose()
     }
 
     pub async fn delete_exploitation_area(&self, id: i64) -> StorageResult<bool> {
-        Ok(exploitation_area::Entity::delete_by_id(id)
-            .exec(&self.db)
-            .await?
-            .rows_affected
-            > 0)
+        Ok(exploitation_area::Entity::delete_by_id(id).exec(&self.db).await?.rows_affected > 0)
     }
 }
 
@@ -352,14 +279,10 @@ fn decode_area(m: exploitation_area::Model) -> StorageResult<ExploitationArea> {
 
 // ----- infrastructure -----------------------------------------------------
 
-fn infrastructure_from(
-    m: infrastructure::Model,
-    geometry: Geometry<f64>,
-) -> StorageResult<Infrastructure> {
-    let kind = InfrastructureKind::parse(&m.kind)
-        .ok_or_else(|| unknown("infrastructure", "kind", m.id, &m.kind))?;
-    let status = InfrastructureStatus::parse(&m.status)
-        .ok_or_else(|| unknown("infrastructure", "status", m.id, &m.status))?;
+fn infrastructure_from(m: infrastructure::Model, geometry: Geometry<f64>) -> StorageResult<Infrastructure> {
+    let kind = InfrastructureKind::parse(&m.kind).ok_or_else(|| unknown("infrastructure", "kind", m.id, &m.kind))?;
+    let status =
+        InfrastructureStatus::parse(&m.status).ok_or_else(|| unknown("infrastructure", "status", m.id, &m.status))?;
     Ok(Stored {
         id: m.id,
         fields: InfrastructureFields {
@@ -380,10 +303,7 @@ fn infrastructure_from(
 fn infrastructure_columns(f: &InfrastructureFields, m: &mut infrastructure::ActiveModel) {
     m.name = Set(f.name.clone());
     m.name_key = Set(text::fold(&f.name));
-    m.search_text = Set(text::search_text([
-        Some(f.name.as_str()),
-        f.description.as_deref(),
-    ]));
+    m.search_text = Set(text::search_text([Some(f.name.as_str()), f.description.as_deref()]));
     m.kind = Set(f.kind.as_str().to_string());
     m.status = Set(f.status.as_str().to_string());
     set_geometry!(m, &f.geometry);
@@ -422,10 +342,7 @@ impl Store {
             params,
         )
         .await?;
-        let items = rows
-            .into_iter()
-            .map(|(m, g)| infrastructure_from(m, g))
-            .collect::<StorageResult<_>>()?;
+        let items = rows.into_iter().map(|(m, g)| infrastructure_from(m, g)).collect::<StorageResult<_>>()?;
         Ok(Page { items, total })
     }
 
@@ -434,10 +351,7 @@ impl Store {
         found.map(decode_infrastructure).transpose()
     }
 
-    pub async fn insert_infrastructure(
-        &self,
-        fields: &InfrastructureFields,
-    ) -> StorageResult<Infrastructure> {
+    pub async fn insert_infrastructure(&self, fields: &InfrastructureFields) -> StorageResult<Infrastructure> {
         let now = now();
         let mut m = infrastructure::ActiveModel {
             id: NotSet,
@@ -454,22 +368,12 @@ impl Store {
         id: i64,
         fields: &InfrastructureFields,
     ) -> StorageResult<Option<Infrastructure>> {
-        let mut m = infrastructure::ActiveModel {
-            id: Unchanged(id),
-            updated_at: Set(now()),
-            ..Default::default()
-        };
+        let mut m = infrastructure::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         infrastructure_columns(fields, &mut m);
-        missing_is_none(m.update(&self.db).await)?
-            .map(decode_infrastructure)
-            .transpose()
+        missing_is_none(m.update(&self.db).await)?.map(decode_infrastructure).transpose()
     }
 
     pub async fn delete_infrastructure(&self, id: i64) -> StorageResult<bool> {
-        Ok(infrastructure::Entity::delete_by_id(id)
-            .exec(&self.db)
-            .await?
-            .rows_affected
-            > 0)
+        Ok(infrastructure::Entity::delete_by_id(id).exec(&self.db).await?.rows_affected > 0)
     }
 }

@@ -9,9 +9,8 @@ use geo::{Intersects, Within};
 use geo_types::Geometry;
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait,
-    Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait, Value,
 };
 
 /// A table with the columns every list uses.
@@ -36,8 +35,9 @@ pub(super) trait Spatial: Listed {
 fn searched<E: Listed>(condition: Condition, search: Option<&str>) -> Select<E> {
     let select = E::find().filter(condition);
     match search.map(str::trim) {
-        Some(term) if !term.is_empty() => select
-            .filter(E::search_text().like(LikeExpr::new(text::like_pattern(term)).escape('\\'))),
+        Some(term) if !term.is_empty() => {
+            select.filter(E::search_text().like(LikeExpr::new(text::like_pattern(term)).escape('\\')))
+        }
         _ => select,
     }
 }
@@ -54,9 +54,7 @@ fn ordered<E: Listed>(select: Select<E>, key: SortKey, direction: Direction) -> 
         SortKey::UpdatedAt => E::updated_at(),
     };
     // Explicit NULLS LAST: the two backends default to opposite ends.
-    select
-        .order_by_with_nulls(column, order, NullOrdering::Last)
-        .order_by(E::id(), Order::Asc)
+    select.order_by_with_nulls(column, order, NullOrdering::Last).order_by(E::id(), Order::Asc)
 }
 
 /// A page of a table without geometry; order by distance is not offered.
@@ -68,12 +66,7 @@ pub(super) async fn list_plain<E: Listed>(
 where
     E::Model: Sync,
 {
-    page_in_sql(
-        db,
-        searched::<E>(condition, params.search.as_deref()),
-        params,
-    )
-    .await
+    page_in_sql(db, searched::<E>(condition, params.search.as_deref()), params).await
 }
 
 /// Count, order and page entirely in SQL.
@@ -87,9 +80,7 @@ where
 {
     let total = select.clone().count(db).await?;
     let (key, direction) = plain_order(&params.ordering);
-    let rows = paged(ordered(select, key, direction), params)
-        .all(db)
-        .await?;
+    let rows = paged(ordered(select, key, direction), params).all(db).await?;
     Ok((rows, total))
 }
 
@@ -170,12 +161,7 @@ async fn sqlite_refined<E: Spatial>(
     params: &ListParams,
 ) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)> {
     if !params.spatial.is_empty() {
-        let Some(window) = params
-            .spatial
-            .iter()
-            .map(SpatialFilter::search_box)
-            .try_fold(WORLD, intersect)
-        else {
+        let Some(window) = params.spatial.iter().map(SpatialFilter::search_box).try_fold(WORLD, intersect) else {
             return Ok((Vec::new(), 0));
         };
         if !window.is_world() {
@@ -191,15 +177,10 @@ async fn sqlite_refined<E: Spatial>(
         }
     }
     if let Ordering::DistanceTo(target) = &params.ordering {
-        let mut with_distance: Vec<_> = kept
-            .into_iter()
-            .map(|(m, g)| (spatial::distance_m(&g, target), E::id_of(&m), m, g))
-            .collect();
+        let mut with_distance: Vec<_> =
+            kept.into_iter().map(|(m, g)| (spatial::distance_m(&g, target), E::id_of(&m), m, g)).collect();
         with_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        kept = with_distance
-            .into_iter()
-            .map(|(_, _, m, g)| (m, g))
-            .collect();
+        kept = with_distance.into_iter().map(|(_, _, m, g)| (m, g)).collect();
     }
     let total = kept.len() as u64;
     let start = (params.offset as usize).min(kept.len());
@@ -210,12 +191,7 @@ async fn sqlite_refined<E: Spatial>(
     Ok((kept.drain(start..end).collect(), total))
 }
 
-const WORLD: Bbox = Bbox {
-    min_lon: -180.0,
-    min_lat: -90.0,
-    max_lon: 180.0,
-    max_lat: 90.0,
-};
+const WORLD: Bbox = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
 
 fn intersect(a: Bbox, b: Bbox) -> Option<Bbox> {
     let out = Bbox {
@@ -233,10 +209,7 @@ fn matches(geometry: &Geometry<f64>, filter: &SpatialFilter) -> bool {
         SpatialFilter::Bbox(b) => geometry.intersects(&b.to_polygon()),
         SpatialFilter::Intersects(g) => geometry.intersects(g),
         SpatialFilter::Within(g) => geometry.is_within(g),
-        SpatialFilter::DWithin {
-            geometry: g,
-            meters,
-        } => spatial::distance_m(geometry, g) <= *meters,
+        SpatialFilter::DWithin { geometry: g, meters } => spatial::distance_m(geometry, g) <= *meters,
     }
 }
 
@@ -246,12 +219,7 @@ fn rtree_condition(table: &str, window: Bbox) -> SimpleExpr {
             "\"{table}\".\"id\" IN (SELECT id FROM \"{table}_rtree\" \
              WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)"
         ),
-        [
-            window.min_lon,
-            window.max_lon,
-            window.min_lat,
-            window.max_lat,
-        ],
+        [window.min_lon, window.max_lon, window.min_lat, window.max_lat],
     )
 }
 
@@ -261,18 +229,13 @@ fn postgis_predicate(filter: &SpatialFilter) -> SimpleExpr {
             "ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
             [b.min_lon, b.min_lat, b.max_lon, b.max_lat],
         ),
-        SpatialFilter::Intersects(g) => Expr::cust_with_values(
-            "ST_Intersects(geom, ST_GeomFromWKB($1, 4326))",
-            [geometry::encode(g)],
-        ),
-        SpatialFilter::Within(g) => Expr::cust_with_values(
-            "ST_Within(geom, ST_GeomFromWKB($1, 4326))",
-            [geometry::encode(g)],
-        ),
-        SpatialFilter::DWithin {
-            geometry: g,
-            meters,
-        } => Expr::cust_with_values(
+        SpatialFilter::Intersects(g) => {
+            Expr::cust_with_values("ST_Intersects(geom, ST_GeomFromWKB($1, 4326))", [geometry::encode(g)])
+        }
+        SpatialFilter::Within(g) => {
+            Expr::cust_with_values("ST_Within(geom, ST_GeomFromWKB($1, 4326))", [geometry::encode(g)])
+        }
+        SpatialFilter::DWithin { geometry: g, meters } => Expr::cust_with_values(
             "ST_DWithin(geom::geography, ST_GeomFromWKB($1, 4326)::geography, $2)",
             [Value::from(geometry::encode(g)), Value::from(*meters)],
         ),
@@ -291,28 +254,16 @@ pub(super) async fn explain_bbox<E: Spatial>(
 ) -> StorageResult<Vec<String>> {
     let filter = SpatialFilter::Bbox(window);
     let (select, prefix, column) = match backend {
-        Backend::Postgis => (
-            E::find().filter(postgis_predicate(&filter)),
-            "EXPLAIN ",
-            "QUERY PLAN",
-        ),
-        Backend::Sqlite => (
-            E::find().filter(rtree_condition(E::TABLE, window)),
-            "EXPLAIN QUERY PLAN ",
-            "detail",
-        ),
+        Backend::Postgis => (E::find().filter(postgis_predicate(&filter)), "EXPLAIN ", "QUERY PLAN"),
+        Backend::Sqlite => (E::find().filter(rtree_condition(E::TABLE, window)), "EXPLAIN QUERY PLAN ", "detail"),
     };
     let mut statement = select.build(db.get_database_backend());
     statement.sql = format!("{prefix}{}", statement.sql);
     let txn = db.begin().await?;
     if backend == Backend::Postgis {
-        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
-            .await?;
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await?;
     }
     let rows = txn.query_all_raw(statement).await?;
     txn.commit().await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get::<String>("", column))
-        .collect::<Result<_, _>>()?)
+    Ok(rows.iter().map(|r| r.try_get::<String>("", column)).collect::<Result<_, _>>()?)
 }

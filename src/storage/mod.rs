@@ -15,9 +15,7 @@ mod text;
 pub use error::{StorageError, StorageResult};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
 use sea_orm_migration::MigratorTrait;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,11 +79,7 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        let store = Store {
-            db,
-            backend,
-            statements,
-        };
+        let store = Store { db, backend, statements };
         if backend == Backend::Postgis {
             store.check_postgis().await?;
         }
@@ -120,10 +114,7 @@ impl Store {
 
     /// The query plan of a bounding-box search on deposits, one line per
     /// step: the proof that spatial filters use the spatial index.
-    pub async fn explain_deposit_bbox(
-        &self,
-        bbox: crate::spatial::Bbox,
-    ) -> StorageResult<Vec<String>> {
+    pub async fn explain_deposit_bbox(&self, bbox: crate::spatial::Bbox) -> StorageResult<Vec<String>> {
         list::explain_bbox::<entity::deposit::Entity>(&self.db, self.backend, bbox).await
     }
 
@@ -146,16 +137,9 @@ impl Store {
             None if !available => Err(StorageError::PostgisNotInstalled),
             None => Err(StorageError::PostgisMissing { database }),
             Some(version) => {
-                let major: u32 = version
-                    .split('.')
-                    .next()
-                    .and_then(|m| m.parse().ok())
-                    .unwrap_or(0);
+                let major: u32 = version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
                 if major < POSTGIS_MINIMUM_MAJOR {
-                    return Err(StorageError::PostgisTooOld {
-                        found: version,
-                        minimum: "3.0",
-                    });
+                    return Err(StorageError::PostgisTooOld { found: version, minimum: "3.0" });
                 }
                 Ok(())
             }
@@ -169,12 +153,7 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
                 None => url.to_string(),
             }
         }
@@ -190,9 +169,6 @@ mod tests {
             super::redact_url("postgres://odg:s3cret@127.0.0.1:5432/odg"),
             "postgres://odg:***@127.0.0.1:5432/odg"
         );
-        assert_eq!(
-            super::redact_url("sqlite://data/odg.sqlite"),
-            "sqlite://data/odg.sqlite"
-        );
+        assert_eq!(super::redact_url("sqlite://data/odg.sqlite"), "sqlite://data/odg.sqlite");
     }
 }

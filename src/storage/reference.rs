@@ -4,16 +4,16 @@ use super::error::{StorageError, StorageResult};
 use super::list::{self, Listed};
 use super::{Store, text};
 use crate::domain::{
-    Commodity, CommodityFields, CommodityFilter, ListParams, Operator, OperatorFields,
-    OperatorFilter, OperatorStatus, Page, Stored,
+    Commodity, CommodityFields, CommodityFilter, ListParams, Operator, OperatorFields, OperatorFilter, OperatorStatus,
+    Page, Stored,
 };
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{commodity, operator, operator_commodity};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -95,11 +95,7 @@ fn commodity_columns(f: &CommodityFields, m: &mut commodity::ActiveModel) {
 fn operator_columns(f: &OperatorFields, m: &mut operator::ActiveModel) {
     m.name = Set(f.name.clone());
     m.name_key = Set(text::fold(&f.name));
-    m.search_text = Set(text::search_text([
-        Some(f.name.as_str()),
-        Some(f.slug.as_str()),
-        f.description.as_deref(),
-    ]));
+    m.search_text = Set(text::search_text([Some(f.name.as_str()), Some(f.slug.as_str()), f.description.as_deref()]));
     m.slug = Set(f.slug.clone());
     m.country = Set(f.country.clone());
     m.status = Set(f.status.as_str().to_string());
@@ -125,15 +121,10 @@ impl Store {
     ) -> StorageResult<Page<Commodity>> {
         let mut select = commodity::Entity::find();
         if !filter.codes.is_empty() {
-            select = select.filter(
-                commodity::Column::Code.is_in(filter.codes.iter().map(|c| c.to_ascii_uppercase())),
-            );
+            select = select.filter(commodity::Column::Code.is_in(filter.codes.iter().map(|c| c.to_ascii_uppercase())));
         }
         // Few rows: ordered by code, paged in memory.
-        let rows = select
-            .order_by_asc(commodity::Column::Code)
-            .all(&self.db)
-            .await?;
+        let rows = select.order_by_asc(commodity::Column::Code).all(&self.db).await?;
         let total = rows.len() as u64;
         let items = rows
             .into_iter()
@@ -145,86 +136,52 @@ impl Store {
     }
 
     pub async fn commodity(&self, id: i64) -> StorageResult<Option<Commodity>> {
-        Ok(commodity::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .map(commodity_from))
+        Ok(commodity::Entity::find_by_id(id).one(&self.db).await?.map(commodity_from))
     }
 
     pub async fn commodity_by_code(&self, code: &str) -> StorageResult<Option<Commodity>> {
-        let found = commodity::Entity::find()
-            .filter(commodity::Column::Code.eq(code))
-            .one(&self.db)
-            .await?;
+        let found = commodity::Entity::find().filter(commodity::Column::Code.eq(code)).one(&self.db).await?;
         Ok(found.map(commodity_from))
     }
 
     pub async fn commodity_codes(&self) -> StorageResult<Vec<String>> {
-        let rows = commodity::Entity::find()
-            .order_by_asc(commodity::Column::Code)
-            .all(&self.db)
-            .await?;
+        let rows = commodity::Entity::find().order_by_asc(commodity::Column::Code).all(&self.db).await?;
         Ok(rows.into_iter().map(|c| c.code).collect())
     }
 
     pub async fn commodities_by_ids(&self, ids: &[i64]) -> StorageResult<Vec<Commodity>> {
-        let rows = commodity::Entity::find()
-            .filter(commodity::Column::Id.is_in(ids.to_vec()))
-            .all(&self.db)
-            .await?;
+        let rows = commodity::Entity::find().filter(commodity::Column::Id.is_in(ids.to_vec())).all(&self.db).await?;
         Ok(rows.into_iter().map(commodity_from).collect())
     }
 
     pub async fn insert_commodity(&self, fields: &CommodityFields) -> StorageResult<Commodity> {
         let now = now();
-        let mut m = commodity::ActiveModel {
-            id: NotSet,
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let mut m =
+            commodity::ActiveModel { id: NotSet, created_at: Set(now), updated_at: Set(now), ..Default::default() };
         commodity_columns(fields, &mut m);
         Ok(commodity_from(m.insert(&self.db).await?))
     }
 
-    pub async fn update_commodity(
-        &self,
-        id: i64,
-        fields: &CommodityFields,
-    ) -> StorageResult<Option<Commodity>> {
-        let mut m = commodity::ActiveModel {
-            id: Unchanged(id),
-            updated_at: Set(now()),
-            ..Default::default()
-        };
+    pub async fn update_commodity(&self, id: i64, fields: &CommodityFields) -> StorageResult<Option<Commodity>> {
+        let mut m = commodity::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         commodity_columns(fields, &mut m);
         Ok(missing_is_none(m.update(&self.db).await)?.map(commodity_from))
     }
 
     pub async fn delete_commodity(&self, id: i64) -> StorageResult<bool> {
         let referenced = |e: StorageError| match e {
-            StorageError::StillReferenced(_) => {
-                StorageError::StillReferenced("deposits or operators".into())
-            }
+            StorageError::StillReferenced(_) => StorageError::StillReferenced("deposits or operators".into()),
             other => other,
         };
-        let done = commodity::Entity::delete_by_id(id)
-            .exec(&self.db)
-            .await
-            .map_err(StorageError::from)
-            .map_err(referenced)?;
+        let done =
+            commodity::Entity::delete_by_id(id).exec(&self.db).await.map_err(StorageError::from).map_err(referenced)?;
         Ok(done.rows_affected > 0)
     }
 
-    pub async fn list_operators(
-        &self,
-        filter: &OperatorFilter,
-        params: &ListParams,
-    ) -> StorageResult<Page<Operator>> {
+    pub async fn list_operators(&self, filter: &OperatorFilter, params: &ListParams) -> StorageResult<Page<Operator>> {
         let mut condition = Condition::all();
         if !filter.statuses.is_empty() {
-            condition = condition
-                .add(operator::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+            condition = condition.add(operator::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
         }
         if !filter.commodity_ids.is_empty() {
             condition = condition.add(
@@ -233,45 +190,28 @@ impl Store {
                         .column(operator_commodity::Column::OperatorId)
                         .from(operator_commodity::Entity)
                         .and_where(
-                            Expr::col(operator_commodity::Column::CommodityId)
-                                .is_in(filter.commodity_ids.clone()),
+                            Expr::col(operator_commodity::Column::CommodityId).is_in(filter.commodity_ids.clone()),
                         )
                         .to_owned(),
                 ),
             );
         }
-        let (rows, total) =
-            list::list_plain::<operator::Entity>(&self.db, condition, params).await?;
-        Ok(Page {
-            items: self.with_commodities(rows).await?,
-            total,
-        })
+        let (rows, total) = list::list_plain::<operator::Entity>(&self.db, condition, params).await?;
+        Ok(Page { items: self.with_commodities(rows).await?, total })
     }
 
     pub async fn operator(&self, id: i64) -> StorageResult<Option<Operator>> {
         let found = operator::Entity::find_by_id(id).one(&self.db).await?;
-        Ok(self
-            .with_commodities(found.into_iter().collect())
-            .await?
-            .pop())
+        Ok(self.with_commodities(found.into_iter().collect()).await?.pop())
     }
 
     pub async fn operator_by_slug(&self, slug: &str) -> StorageResult<Option<Operator>> {
-        let found = operator::Entity::find()
-            .filter(operator::Column::Slug.eq(slug))
-            .one(&self.db)
-            .await?;
-        Ok(self
-            .with_commodities(found.into_iter().collect())
-            .await?
-            .pop())
+        let found = operator::Entity::find().filter(operator::Column::Slug.eq(slug)).one(&self.db).await?;
+        Ok(self.with_commodities(found.into_iter().collect()).await?.pop())
     }
 
     pub async fn operators_by_ids(&self, ids: &[i64]) -> StorageResult<Vec<Operator>> {
-        let rows = operator::Entity::find()
-            .filter(operator::Column::Id.is_in(ids.to_vec()))
-            .all(&self.db)
-            .await?;
+        let rows = operator::Entity::find().filter(operator::Column::Id.is_in(ids.to_vec())).all(&self.db).await?;
         self.with_commodities(rows).await
     }
 
@@ -287,10 +227,7 @@ impl Store {
             .await?;
         let mut by_operator: HashMap<i64, Vec<i64>> = HashMap::new();
         for link in links {
-            by_operator
-                .entry(link.operator_id)
-                .or_default()
-                .push(link.commodity_id);
+            by_operator.entry(link.operator_id).or_default().push(link.commodity_id);
         }
         rows.into_iter()
             .map(|m| {
@@ -303,12 +240,8 @@ impl Store {
     pub async fn insert_operator(&self, fields: &OperatorFields) -> StorageResult<Operator> {
         let now = now();
         let txn = self.db.begin().await?;
-        let mut m = operator::ActiveModel {
-            id: NotSet,
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let mut m =
+            operator::ActiveModel { id: NotSet, created_at: Set(now), updated_at: Set(now), ..Default::default() };
         operator_columns(fields, &mut m);
         let saved = m.insert(&txn).await?;
         write_operator_commodities(&txn, saved.id, &fields.commodity_ids).await?;
@@ -316,17 +249,9 @@ impl Store {
         operator_from(saved, fields.commodity_ids.clone())
     }
 
-    pub async fn update_operator(
-        &self,
-        id: i64,
-        fields: &OperatorFields,
-    ) -> StorageResult<Option<Operator>> {
+    pub async fn update_operator(&self, id: i64, fields: &OperatorFields) -> StorageResult<Option<Operator>> {
         let txn = self.db.begin().await?;
-        let mut m = operator::ActiveModel {
-            id: Unchanged(id),
-            updated_at: Set(now()),
-            ..Default::default()
-        };
+        let mut m = operator::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         operator_columns(fields, &mut m);
         let Some(saved) = missing_is_none(m.update(&txn).await)? else {
             return Ok(None);
@@ -337,10 +262,8 @@ impl Store {
     }
 
     pub async fn delete_operator(&self, id: i64) -> StorageResult<bool> {
-        let done = operator::Entity::delete_by_id(id)
-            .exec(&self.db)
-            .await
-            .map_err(|e| match StorageError::from(e) {
+        let done =
+            operator::Entity::delete_by_id(id).exec(&self.db).await.map_err(|e| match StorageError::from(e) {
                 StorageError::StillReferenced(_) => {
                     StorageError::StillReferenced("deposits or exploitation areas".into())
                 }
@@ -360,15 +283,11 @@ async fn write_operator_commodities(
         .exec(db)
         .await?;
     if !commodity_ids.is_empty() {
-        let links = commodity_ids
-            .iter()
-            .map(|&commodity_id| operator_commodity::ActiveModel {
-                operator_id: Set(operator_id),
-                commodity_id: Set(commodity_id),
-            });
-        operator_commodity::Entity::insert_many(links)
-            .exec(db)
-            .await?;
+        let links = commodity_ids.iter().map(|&commodity_id| operator_commodity::ActiveModel {
+            operator_id: Set(operator_id),
+            commodity_id: Set(commodity_id),
+        });
+        operator_commodity::Entity::insert_many(links).exec(db).await?;
     }
     Ok(())
 }

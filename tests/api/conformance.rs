@@ -137,8 +137,10 @@ async fn the_demo_answers_are_not_empty() {
 
 /// Writes, in order, with the fields that must come back the same.
 fn write_cases() -> Vec<(&'static str, Value)> {
-    let square = json!({"type": "Polygon", "coordinates": [[[11.0, 0.0], [11.2, 0.0], [11.2, 0.2], [11.0, 0.2], [11.0, 0.0]]]});
-    let moved = json!({"type": "MultiPolygon", "coordinates": [[[[11.5, 0.0], [11.6, 0.0], [11.6, 0.1], [11.5, 0.0]]]]});
+    let square =
+        json!({"type": "Polygon", "coordinates": [[[11.0, 0.0], [11.2, 0.0], [11.2, 0.2], [11.0, 0.2], [11.0, 0.0]]]});
+    let moved =
+        json!({"type": "MultiPolygon", "coordinates": [[[[11.5, 0.0], [11.6, 0.0], [11.6, 0.1], [11.5, 0.0]]]]});
     vec![
         (
             "mutation { createCommodity(input: {code: \"li\", nameFr: \"Lithium\", nameEn: \"Lithium\", color: \"#a0c4ff\", defaultUnit: \"t\"}) { id code color } }",
@@ -174,10 +176,7 @@ fn write_cases() -> Vec<(&'static str, Value)> {
             json!({}),
         ),
         ("mutation { deleteDeposit(id: \"1\") }", json!({})),
-        (
-            "{ deposits { totalCount } deposit(id: \"1\") { id } }",
-            json!({}),
-        ),
+        ("{ deposits { totalCount } deposit(id: \"1\") { id } }", json!({})),
     ]
 }
 

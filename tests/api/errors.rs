@@ -4,24 +4,15 @@ use crate::helpers::{TestApp, error_code};
 use crate::on_both_backends;
 use serde_json::json;
 
-on_both_backends!(
-    bad_arguments_name_their_field,
-    request_level_errors_are_bad_user_input
-);
+on_both_backends!(bad_arguments_name_their_field, request_level_errors_are_bad_user_input);
 
 async fn bad_arguments_name_their_field(app: &TestApp) {
     let cases = [
         ("{ deposit(id: \"abc\") { id } }", "id"),
         ("{ deposits(first: -1) { totalCount } }", "first"),
         ("{ deposits(first: 100000) { totalCount } }", "first"),
-        (
-            "{ deposits(after: \"not-a-cursor\") { totalCount } }",
-            "after",
-        ),
-        (
-            "{ deposits(filter: {bbox: {west: 14, south: -2, east: 13, north: -1}}) { totalCount } }",
-            "filter.bbox",
-        ),
+        ("{ deposits(after: \"not-a-cursor\") { totalCount } }", "after"),
+        ("{ deposits(filter: {bbox: {west: 14, south: -2, east: 13, north: -1}}) { totalCount } }", "filter.bbox"),
         (
             "{ deposits(filter: {dwithin: {geometry: {type: \"Point\", coordinates: [13, -1]}, meters: -5}}) { totalCount } }",
             "filter.dwithin.meters",
@@ -30,35 +21,21 @@ async fn bad_arguments_name_their_field(app: &TestApp) {
             "{ deposits(filter: {within: {type: \"Point\", coordinates: [13, 95]}}) { totalCount } }",
             "filter.within.coordinates",
         ),
-        (
-            "{ deposits(filter: {commodityCode: [\"ZZZ\"]}) { totalCount } }",
-            "filter.commodityCode",
-        ),
+        ("{ deposits(filter: {commodityCode: [\"ZZZ\"]}) { totalCount } }", "filter.commodityCode"),
         (
             "{ deposits(orderBy: {field: NAME, distanceTo: {type: \"Point\", coordinates: [13, -1]}}) { totalCount } }",
             "orderBy",
         ),
-        (
-            "{ nearestDeposits(point: {type: \"Point\", coordinates: [13, -1]}, limit: 0) { id } }",
-            "limit",
-        ),
+        ("{ nearestDeposits(point: {type: \"Point\", coordinates: [13, -1]}, limit: 0) { id } }", "limit"),
         ("{ commodity { id } }", "id"),
-        (
-            "{ nearestDeposits(point: {type: \"LineString\", coordinates: [[13, -1], [14, -1]]}) { id } }",
-            "point.type",
-        ),
+        ("{ nearestDeposits(point: {type: \"LineString\", coordinates: [[13, -1], [14, -1]]}) { id } }", "point.type"),
     ];
     for (query, field) in cases {
         let body = app.graphql(query, json!({})).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{query}: {body}");
-        assert_eq!(
-            body["errors"][0]["extensions"]["field"], field,
-            "{query}: {body}"
-        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{query}: {body}");
     }
-    let missing = app
-        .data("{ deposit(id: \"999999\") { id } }", json!({}))
-        .await;
+    let missing = app.data("{ deposit(id: \"999999\") { id } }", json!({})).await;
     assert!(missing["deposit"].is_null());
 }
 
@@ -73,11 +50,8 @@ async fn request_level_errors_are_bad_user_input(app: &TestApp) {
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{query}: {body}");
     }
     // Too deep a query is refused before it runs.
-    let nested = format!(
-        "{{ __schema {{ types {{ {} name {} }} }} }}",
-        "fields { type { ".repeat(10),
-        "} } ".repeat(10)
-    );
+    let nested =
+        format!("{{ __schema {{ types {{ {} name {} }} }} }}", "fields { type { ".repeat(10), "} } ".repeat(10));
     let body = app.graphql(&nested, json!({})).await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
 }

@@ -30,13 +30,8 @@ pub fn postgres_admin_url() -> Option<String> {
     match std::env::var("ODG_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must set ODG_TEST_POSTGRES_URL (run ./scripts/test.sh)"
-            );
-            eprintln!(
-                "skipped on PostGIS: ODG_TEST_POSTGRES_URL is not set (./scripts/test.sh sets it)"
-            );
+            assert!(std::env::var("CI").is_err(), "CI must set ODG_TEST_POSTGRES_URL (run ./scripts/test.sh)");
+            eprintln!("skipped on PostGIS: ODG_TEST_POSTGRES_URL is not set (./scripts/test.sh sets it)");
             None
         }
     }
@@ -53,39 +48,23 @@ impl ThrowawayDatabase {
     pub async fn create(with_postgis: bool) -> Option<ThrowawayDatabase> {
         let admin_url = postgres_admin_url()?;
         let name = format!("odg_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = sea_orm::Database::connect(&admin_url)
-            .await
-            .expect("connect to the test cluster");
+        let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to the test cluster");
         use sea_orm::ConnectionTrait;
         // With a template that has PostGIS, the test role needs no superuser.
         let template = match std::env::var("ODG_TEST_POSTGRES_TEMPLATE") {
             Ok(t) if with_postgis && !t.is_empty() => format!(" TEMPLATE \"{t}\""),
             _ => " TEMPLATE template0".to_string(),
         };
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\"{template}"))
-            .await
-            .expect("create test database");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"{template}")).await.expect("create test database");
         admin.close().await.ok();
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(b, _)| b)
-            .unwrap_or(&admin_url);
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
         let url = format!("{base}/{name}");
         if with_postgis {
-            let db = sea_orm::Database::connect(&url)
-                .await
-                .expect("connect to the test database");
-            db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS postgis")
-                .await
-                .expect("create extension postgis");
+            let db = sea_orm::Database::connect(&url).await.expect("connect to the test database");
+            db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS postgis").await.expect("create extension postgis");
             db.close().await.ok();
         }
-        Some(ThrowawayDatabase {
-            admin_url,
-            name,
-            url,
-        })
+        Some(ThrowawayDatabase { admin_url, name, url })
     }
 }
 
@@ -95,17 +74,11 @@ impl Drop for ThrowawayDatabase {
         let name = self.name.clone();
         // Drop runs outside async code: a small runtime of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 use sea_orm::ConnectionTrait;
                 let admin = sea_orm::Database::connect(&admin_url).await.ok()?;
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await
-                    .ok()?;
+                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()?;
                 admin.close().await.ok()
             })
         })
@@ -138,9 +111,7 @@ async fn spawn(backend: Backend, demo: bool) -> Option<TestApp> {
         vars.insert("DATABASE_URL", db.url.clone());
     }
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
-    let app = App::build(&config, demo)
-        .await
-        .unwrap_or_else(|e| panic!("server did not start: {e:#}"));
+    let app = App::build(&config, demo).await.unwrap_or_else(|e| panic!("server did not start: {e:#}"));
     let address = format!("http://127.0.0.1:{}", app.port());
     let catalog = app.catalog().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -183,11 +154,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("GET")
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("GET")
     }
 
     /// Stops the server and waits for it (in-flight requests finish first).
@@ -215,9 +182,7 @@ impl Drop for TestApp {
 
 /// The first error's `extensions.code`.
 pub fn error_code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<none>")
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 /// Emits one test per backend for each `async fn(&TestApp)` named.
@@ -258,10 +223,7 @@ pub fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
             if xs.len() != ys.len() {
                 return Some(format!("{path}: {} items vs {}", xs.len(), ys.len()));
             }
-            xs.iter()
-                .zip(ys)
-                .enumerate()
-                .find_map(|(i, (x, y))| json_diff(x, y, &format!("{path}[{i}]")))
+            xs.iter().zip(ys).enumerate().find_map(|(i, (x, y))| json_diff(x, y, &format!("{path}[{i}]")))
         }
         (Value::Object(xs), Value::Object(ys)) => {
             if xs.len() != ys.len() {

@@ -9,38 +9,22 @@ async fn health_readiness_and_graphiql_answer() {
     for path in ["/healthz", "/readyz", "/graphiql"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
-        assert!(
-            response.headers().contains_key("x-request-id"),
-            "{path} has no request id"
-        );
+        assert!(response.headers().contains_key("x-request-id"), "{path} has no request id");
     }
-    assert!(
-        app.get("/graphiql")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("/graphql")
-    );
+    assert!(app.get("/graphiql").await.text().await.unwrap().contains("/graphql"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_work_over_get_but_mutations_do_not() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let ok = app
-        .get("/graphql?query=%7B%20deposits%20%7B%20totalCount%20%7D%20%7D")
-        .await;
+    let ok = app.get("/graphql?query=%7B%20deposits%20%7B%20totalCount%20%7D%20%7D").await;
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();
     assert!(body["data"]["deposits"]["totalCount"].as_u64().unwrap() > 0);
-    let refused = app
-        .get("/graphql?query=mutation%20%7B%20deleteDeposit(id%3A%20%221%22)%20%7D")
-        .await;
+    let refused = app.get("/graphql?query=mutation%20%7B%20deleteDeposit(id%3A%20%221%22)%20%7D").await;
     assert_eq!(refused.status(), 405);
     // A comment before the keyword does not hide a mutation.
-    let hidden = app
-        .get("/graphql?query=%23%20x%0Amutation%20%7B%20deleteDeposit(id%3A%20%221%22)%20%7D")
-        .await;
+    let hidden = app.get("/graphql?query=%23%20x%0Amutation%20%7B%20deleteDeposit(id%3A%20%221%22)%20%7D").await;
     assert_eq!(hidden.status(), 405);
     assert!(app.data("{ deposit(id: \"1\") { id } }", json!({})).await["deposit"].is_object());
 }
@@ -70,11 +54,7 @@ async fn an_in_flight_request_finishes_during_shutdown() {
     let client = app.client.clone();
     let url = format!("{}/graphql", app.address);
     let request = tokio::spawn(async move {
-        client
-            .post(url)
-            .json(&json!({"query": "{ deposits(first: 1000) { featureCollection } }"}))
-            .send()
-            .await
+        client.post(url).json(&json!({"query": "{ deposits(first: 1000) { featureCollection } }"})).send().await
     });
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     app.stop().await;
@@ -84,13 +64,20 @@ async fn an_in_flight_request_finishes_during_shutdown() {
 
 #[test]
 fn the_schema_file_matches_the_code() {
-    let file = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schema/schema.graphql"
-    ))
-    .unwrap();
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schema.graphql")).unwrap();
     assert!(
         file == odg::graphql::sdl(),
         "schema/schema.graphql is out of date: run `cargo run -- schema > schema/schema.graphql`"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_cannot_run_is_a_400_and_a_field_error_a_200() {
+    let app = spawn_empty(Backend::Sqlite).await.unwrap();
+    let post = |query: &'static str| {
+        app.client.post(format!("{}/graphql", app.address)).json(&json!({ "query": query })).send()
+    };
+    assert_eq!(post("{ deposits(").await.unwrap().status(), 400);
+    assert_eq!(post("{ nope }").await.unwrap().status(), 400);
+    assert_eq!(post("mutation { deleteDeposit(id: \"42\") }").await.unwrap().status(), 200);
 }

@@ -25,65 +25,30 @@ async fn the_deposits_near_moanda_come_nearest_first_with_their_operator(app: &T
     let edges = data["deposits"]["edges"].as_array().unwrap();
     assert!(edges.len() >= 5, "{data:#}");
     assert_eq!(data["deposits"]["totalCount"], edges.len());
-    let distances: Vec<f64> = edges
-        .iter()
-        .map(|e| e["node"]["distanceM"].as_f64().unwrap())
-        .collect();
-    assert!(
-        distances.windows(2).all(|w| w[0] <= w[1]),
-        "not nearest first: {distances:?}"
-    );
+    let distances: Vec<f64> = edges.iter().map(|e| e["node"]["distanceM"].as_f64().unwrap()).collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "not nearest first: {distances:?}");
     assert!(distances.iter().all(|d| *d <= 50_000.0));
-    assert!(edges.iter().any(|e| {
-        e["node"]["operator"]["name"]
-            .as_str()
-            .unwrap_or("")
-            .contains("COMILOG")
-    }));
+    assert!(edges.iter().any(|e| { e["node"]["operator"]["name"].as_str().unwrap_or("").contains("COMILOG") }));
 }
 
 async fn search_ignores_accents_and_case(app: &TestApp) {
     for term in ["moanda", "MOANDA", "Moanda"] {
-        let data = app
-            .data(
-                "query($t: String) { deposits(filter: {search: $t}) { totalCount } }",
-                json!({"t": term}),
-            )
-            .await;
+        let data =
+            app.data("query($t: String) { deposits(filter: {search: $t}) { totalCount } }", json!({"t": term})).await;
         let plain = data["deposits"]["totalCount"].as_u64().unwrap();
         assert!(plain > 0, "{term} found nothing");
     }
-    let a = app
-        .data(
-            "{ deposits(filter: {search: \"mabounie\"}) { edges { node { name } } } }",
-            json!({}),
-        )
-        .await;
-    let b = app
-        .data(
-            "{ deposits(filter: {search: \"MABOUNIÉ\"}) { edges { node { name } } } }",
-            json!({}),
-        )
-        .await;
+    let a = app.data("{ deposits(filter: {search: \"mabounie\"}) { edges { node { name } } } }", json!({})).await;
+    let b = app.data("{ deposits(filter: {search: \"MABOUNIÉ\"}) { edges { node { name } } } }", json!({})).await;
     assert_eq!(a, b);
     assert!(a.to_string().contains("Mabouni"), "{a}");
     // LIKE wildcards in a search term are taken literally.
-    let none = app
-        .data(
-            "{ deposits(filter: {search: \"%\"}) { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let none = app.data("{ deposits(filter: {search: \"%\"}) { totalCount } }", json!({})).await;
     assert_eq!(none["deposits"]["totalCount"], 0);
 }
 
 async fn cursors_walk_through_every_page_once(app: &TestApp) {
-    let all = app
-        .data(
-            "{ deposits(first: 1000) { totalCount edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
+    let all = app.data("{ deposits(first: 1000) { totalCount edges { node { id } } } }", json!({})).await;
     let expected: Vec<String> = all["deposits"]["edges"]
         .as_array()
         .unwrap()
@@ -101,13 +66,7 @@ async fn cursors_walk_through_every_page_once(app: &TestApp) {
             .await;
         let conn = &page["deposits"];
         assert_eq!(conn["totalCount"], all["deposits"]["totalCount"]);
-        seen.extend(
-            conn["edges"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["node"]["id"].as_str().unwrap().to_string()),
-        );
+        seen.extend(conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_string()));
         if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             break;
         }
@@ -133,12 +92,8 @@ async fn one_hundred_deposits_with_relations_take_a_constant_number_of_statement
         assert_eq!(data["deposits"]["edges"].as_array().unwrap().len(), n);
     }
     // Deposits: count + page (2); operators with their commodity links (2);
-    // commodities (1 per level, 2 levels). A batch window can split a level
-    // in two, so the bound is 8 whatever the page size; N+1 would be > 100.
-    assert!(
-        counts.iter().all(|c| *c <= 8),
-        "statements for 10 and 100 deposits with relations: {counts:?}"
-    );
+    // commodities, for deposits and operators together (1).
+    assert_eq!(counts, [5, 5], "statements for 10 and 100 deposits with relations");
 }
 
 async fn measures_are_geodesic(app: &TestApp) {
@@ -172,16 +127,9 @@ async fn a_feature_collection_holds_the_whole_filtered_set(app: &TestApp) {
     let fc = &data["deposits"]["featureCollection"];
     assert_eq!(fc["type"], "FeatureCollection");
     let features = fc["features"].as_array().unwrap();
-    assert_eq!(
-        features.len() as u64,
-        data["deposits"]["totalCount"].as_u64().unwrap()
-    );
+    assert_eq!(features.len() as u64, data["deposits"]["totalCount"].as_u64().unwrap());
     assert!(features.len() > 2);
-    assert!(
-        features
-            .iter()
-            .all(|f| f["properties"]["commodityCode"] == "MN" && f["geometry"]["type"].is_string())
-    );
+    assert!(features.iter().all(|f| f["properties"]["commodityCode"] == "MN" && f["geometry"]["type"].is_string()));
 }
 
 async fn nearest_finds_the_closest_records_whatever_their_distance(app: &TestApp) {
@@ -193,19 +141,10 @@ async fn nearest_finds_the_closest_records_whatever_their_distance(app: &TestApp
             json!({"p": {"type": "Point", "coordinates": [9.0, 2.2]}}),
         )
         .await;
-    let nearest: Vec<&str> = data["nearestDeposits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
-    let ordered: Vec<&str> = data["all"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .take(3)
-        .map(|e| e["node"]["name"].as_str().unwrap())
-        .collect();
+    let nearest: Vec<&str> =
+        data["nearestDeposits"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let ordered: Vec<&str> =
+        data["all"]["edges"].as_array().unwrap().iter().take(3).map(|e| e["node"]["name"].as_str().unwrap()).collect();
     assert_eq!(nearest, ordered);
 
     // Every filter applies: the nearest among the matching records.
@@ -218,10 +157,5 @@ async fn nearest_finds_the_closest_records_whatever_their_distance(app: &TestApp
         .await;
     let names = filtered["nearestDeposits"].as_array().unwrap();
     assert_eq!(names.len(), 2, "{filtered}");
-    assert!(
-        names
-            .iter()
-            .all(|n| !n["name"].as_str().unwrap().contains("Plateau")),
-        "{filtered}"
-    );
+    assert!(names.iter().all(|n| !n["name"].as_str().unwrap().contains("Plateau")), "{filtered}");
 }

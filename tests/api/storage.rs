@@ -4,23 +4,12 @@ use crate::helpers::{Backend, ThrowawayDatabase, spawn_app};
 use odg::spatial::Bbox;
 use odg::storage::Store;
 
-const FRANCEVILLE: Bbox = Bbox {
-    min_lon: 13.0,
-    min_lat: -1.8,
-    max_lon: 13.7,
-    max_lat: -1.3,
-};
+const FRANCEVILLE: Bbox = Bbox { min_lon: 13.0, min_lat: -1.8, max_lon: 13.7, max_lat: -1.3 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bbox_query_uses_the_rtree_on_sqlite() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let plan = app
-        .catalog
-        .store()
-        .explain_deposit_bbox(FRANCEVILLE)
-        .await
-        .unwrap()
-        .join("\n");
+    let plan = app.catalog.store().explain_deposit_bbox(FRANCEVILLE).await.unwrap().join("\n");
     assert!(plan.contains("deposit_rtree VIRTUAL TABLE INDEX"), "{plan}");
 }
 
@@ -29,13 +18,7 @@ async fn a_bbox_query_uses_the_gist_index_on_postgis() {
     let Some(app) = spawn_app(Backend::Postgis).await else {
         return;
     };
-    let plan = app
-        .catalog
-        .store()
-        .explain_deposit_bbox(FRANCEVILLE)
-        .await
-        .unwrap()
-        .join("\n");
+    let plan = app.catalog.store().explain_deposit_bbox(FRANCEVILLE).await.unwrap().join("\n");
     assert!(plan.contains("deposit_geom_idx"), "{plan}");
 }
 
@@ -48,10 +31,7 @@ async fn a_database_without_postgis_is_refused_with_the_command_to_run() {
         Ok(_) => panic!("connected to a database without PostGIS"),
         Err(e) => e.to_string(),
     };
-    assert!(
-        err.contains("CREATE EXTENSION postgis;") && err.contains(&db.name),
-        "{err}"
-    );
+    assert!(err.contains("CREATE EXTENSION postgis;") && err.contains(&db.name), "{err}");
     assert!(!err.contains('\n'), "not one line: {err}");
 }
 
