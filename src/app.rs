@@ -1,12 +1,14 @@
 //! Building and running the server; `main` and the tests share this.
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::domain::Catalog;
 use crate::graphql;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, HttpOptions};
 use crate::storage::{StorageError, Store, redact_url};
 use anyhow::Context;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -49,9 +51,23 @@ impl App {
                 crate::demo::seed(&catalog).await.map_err(|e| e.into_anyhow().context("loading the demo data"))?;
             tracing::info!(%seeded, "demo data loaded");
         }
-        let schema = graphql::build_schema(&config.limits);
-        let state = AppState { schema, catalog: catalog.clone() };
-        let router = http::router(state, config.graphiql, config.max_body_bytes);
+        // The demo answers GraphiQL at once: public read is on.
+        let mut config = config.clone();
+        config.public_read |= demo;
+        let auth = Auth::new(&config);
+        let schema = graphql::build_schema(&config.limits, auth.clone(), config.introspection);
+        let state = AppState {
+            schema,
+            catalog: catalog.clone(),
+            auth,
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        };
+        let options = HttpOptions {
+            graphiql: config.graphiql,
+            max_body_bytes: config.max_body_bytes,
+            cors_origins: config.cors_origins.clone(),
+        };
+        let router = http::router(state, options);
         let listener =
             TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         Ok(App { listener, router, catalog, grace: Duration::from_secs(config.shutdown_grace_secs) })
@@ -70,7 +86,8 @@ impl App {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             let _ = stop_rx.await;
         });
         let server = tokio::spawn(async move { server.await });

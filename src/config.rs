@@ -31,6 +31,29 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `ODG_SHUTDOWN_GRACE_SECS`: how long in-flight requests may finish after SIGTERM, default 30.
     pub shutdown_grace_secs: u64,
+    /// `ODG_ENV`: `development` (default) or `production` (stricter checks).
+    pub production: bool,
+    /// `ODG_JWT_SECRET`: key signing access tokens. In development a random
+    /// key is made at start when unset (tokens then end with the process).
+    pub jwt_secret: Option<Secret>,
+    /// `ODG_ACCESS_TOKEN_TTL_SECS`, default 900 (15 minutes).
+    pub access_token_ttl_secs: u64,
+    /// `ODG_REFRESH_TOKEN_TTL_DAYS`, default 30.
+    pub refresh_token_ttl_days: u64,
+    /// `ODG_PUBLIC_READ`: anonymous clients may read public data (default false; on with `--demo`).
+    pub public_read: bool,
+    /// `ODG_INTROSPECTION`: GraphQL introspection (default true).
+    pub introspection: bool,
+    /// `ODG_CORS_ORIGINS`: comma-separated allowed origins, or `*`; empty (default) sends no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// `ODG_TRUSTED_PROXIES`: comma-separated IPs or CIDRs whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `ODG_LOGIN_MAX_FAILURES`: failed sign-ins before an account is locked, default 5.
+    pub login_max_failures: u32,
+    /// `ODG_LOGIN_LOCKOUT_SECS`: first lockout, doubled at each further failure (max 1 h), default 60.
+    pub login_lockout_secs: u64,
+    /// `ODG_LOGIN_ATTEMPTS_PER_MINUTE`: sign-in attempts per client IP per minute, default 20.
+    pub login_attempts_per_minute: u32,
     /// Page sizes and query limits (`ODG_DEFAULT_PAGE_SIZE`, `ODG_MAX_PAGE_SIZE`,
     /// `ODG_MAX_FEATURES`, `ODG_MAX_QUERY_DEPTH`, `ODG_MAX_QUERY_COMPLEXITY`).
     pub limits: Limits,
@@ -50,7 +73,51 @@ const KNOWN: &[&str] = &[
     "ODG_MAX_FEATURES",
     "ODG_MAX_QUERY_DEPTH",
     "ODG_MAX_QUERY_COMPLEXITY",
+    "ODG_ENV",
+    "ODG_JWT_SECRET",
+    "ODG_ACCESS_TOKEN_TTL_SECS",
+    "ODG_REFRESH_TOKEN_TTL_DAYS",
+    "ODG_PUBLIC_READ",
+    "ODG_INTROSPECTION",
+    "ODG_CORS_ORIGINS",
+    "ODG_TRUSTED_PROXIES",
+    "ODG_LOGIN_MAX_FAILURES",
+    "ODG_LOGIN_LOCKOUT_SECS",
+    "ODG_LOGIN_ATTEMPTS_PER_MINUTE",
+    "ODG_ALLOW_SQLITE_IN_PRODUCTION",
 ];
+
+/// Secrets that appear in examples and tutorials: refused in production.
+const KNOWN_DEFAULT_SECRETS: &[&str] = &[
+    "change-me",
+    "changeme",
+    "secret",
+    "jwt-secret",
+    "your-secret-key",
+    "CHANGE-ME-generate-with-openssl-rand-base64-48",
+];
+
+/// Shortest JWT secret production accepts, in bytes (HS256 wants ≥ 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// A secret that never shows itself in logs or debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 impl Config {
     /// Reads `.env` (if present) and the environment.
@@ -80,6 +147,11 @@ impl Config {
         let db_max_connections = number("ODG_DB_MAX_CONNECTIONS", 10) as u32;
         let max_body_bytes = number("ODG_MAX_BODY_BYTES", 2 * 1024 * 1024) as usize;
         let shutdown_grace_secs = number("ODG_SHUTDOWN_GRACE_SECS", 30);
+        let access_token_ttl_secs = number("ODG_ACCESS_TOKEN_TTL_SECS", 900);
+        let refresh_token_ttl_days = number("ODG_REFRESH_TOKEN_TTL_DAYS", 30);
+        let login_max_failures = number("ODG_LOGIN_MAX_FAILURES", 5) as u32;
+        let login_lockout_secs = number("ODG_LOGIN_LOCKOUT_SECS", 60);
+        let login_attempts_per_minute = number("ODG_LOGIN_ATTEMPTS_PER_MINUTE", 20) as u32;
         let limits = Limits {
             default_page_size: number("ODG_DEFAULT_PAGE_SIZE", defaults.default_page_size),
             max_page_size: number("ODG_MAX_PAGE_SIZE", defaults.max_page_size),
@@ -100,22 +172,76 @@ impl Config {
                 LogFormat::Text
             }
         };
-        let graphiql = match get("ODG_GRAPHIQL").as_deref().map(|v| v.trim().to_ascii_lowercase()) {
-            None => true,
-            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
-            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
-            Some(v) => {
-                problems.push(format!("ODG_GRAPHIQL={v:?} must be true or false"));
-                true
+        let mut flag = |name: &str, default: bool| -> bool {
+            match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+                None => default,
+                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
+                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
+                Some(v) => {
+                    problems.push(format!("{name}={v:?} must be true or false"));
+                    default
+                }
             }
         };
+        let graphiql = flag("ODG_GRAPHIQL", true);
+        let public_read = flag("ODG_PUBLIC_READ", false);
+        let introspection = flag("ODG_INTROSPECTION", true);
+        let allow_sqlite_in_production = flag("ODG_ALLOW_SQLITE_IN_PRODUCTION", false);
+        let production = match get("ODG_ENV").as_deref().map(str::trim) {
+            None | Some("") | Some("development") => false,
+            Some("production") => true,
+            Some(other) => {
+                problems.push(format!("ODG_ENV={other:?} must be development or production"));
+                false
+            }
+        };
+        let list = |name: &str| -> Vec<String> {
+            get(name).unwrap_or_default().split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+        };
+        let cors_origins = list("ODG_CORS_ORIGINS");
+        let mut trusted_proxies = Vec::new();
+        for entry in list("ODG_TRUSTED_PROXIES") {
+            let parsed =
+                entry.parse::<ipnet::IpNet>().or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+            match parsed {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => problems.push(format!("ODG_TRUSTED_PROXIES: {entry:?} is not an IP address or CIDR")),
+            }
+        }
+        let jwt_secret = get("ODG_JWT_SECRET").filter(|v| !v.is_empty()).map(Secret);
         if limits.default_page_size == 0 || limits.default_page_size > limits.max_page_size {
             problems.push("ODG_DEFAULT_PAGE_SIZE must be between 1 and ODG_MAX_PAGE_SIZE".into());
+        }
+        if login_attempts_per_minute == 0 || login_max_failures == 0 {
+            problems.push("ODG_LOGIN_ATTEMPTS_PER_MINUTE and ODG_LOGIN_MAX_FAILURES must be at least 1".into());
         }
         if db_max_connections == 0 {
             problems.push("ODG_DB_MAX_CONNECTIONS must be at least 1".into());
         }
         let database_url = get("DATABASE_URL").map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        if production {
+            match &jwt_secret {
+                None => problems.push(
+                    "production needs ODG_JWT_SECRET: generate one with `openssl rand -base64 48`".into(),
+                ),
+                Some(secret) if KNOWN_DEFAULT_SECRETS.contains(&secret.expose()) => problems.push(
+                    "ODG_JWT_SECRET is a published example value: generate one with `openssl rand -base64 48`".into(),
+                ),
+                Some(secret) if secret.expose().len() < MIN_SECRET_BYTES => problems.push(format!(
+                    "ODG_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes: generate one with `openssl rand -base64 48`"
+                )),
+                Some(_) => {}
+            }
+            if cors_origins.iter().any(|o| o == "*") {
+                problems.push("ODG_CORS_ORIGINS=* is refused in production: list the web app's origins".into());
+            }
+            let sqlite = database_url.as_deref().is_none_or(|u| u.starts_with("sqlite:"));
+            if sqlite && !allow_sqlite_in_production {
+                problems.push(
+                    "production runs on PostgreSQL + PostGIS (set DATABASE_URL); to run on SQLite anyway set ODG_ALLOW_SQLITE_IN_PRODUCTION=true".into(),
+                );
+            }
+        }
         if let Some(url) = &database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:"))
         {
@@ -134,6 +260,17 @@ impl Config {
             db_max_connections,
             max_body_bytes,
             shutdown_grace_secs,
+            production,
+            jwt_secret,
+            access_token_ttl_secs,
+            refresh_token_ttl_days,
+            public_read,
+            introspection,
+            cors_origins,
+            trusted_proxies,
+            login_max_failures,
+            login_lockout_secs,
+            login_attempts_per_minute,
             limits,
         })
     }
@@ -158,7 +295,8 @@ pub struct ConfigError(pub Vec<String>);
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid configuration: {}", self.0.join("; "))
+        // One line per problem, each with its fix.
+        write!(f, "invalid configuration:\n  {}", self.0.join("\n  "))
     }
 }
 
@@ -179,6 +317,35 @@ mod tests {
         let config = load(&[]).unwrap();
         assert_eq!(config.database_url(), "sqlite://data/odg.sqlite");
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn production_refuses_weak_settings_each_with_its_own_line() {
+        let err =
+            load(&[("ODG_ENV", "production"), ("ODG_JWT_SECRET", "short"), ("ODG_CORS_ORIGINS", "*")]).unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        assert!(err.0[0].contains("shorter than 32 bytes"), "{err}");
+        let err = load(&[("ODG_ENV", "production"), ("DATABASE_URL", "postgres://x/y")]).unwrap_err();
+        assert!(err.0[0].contains("ODG_JWT_SECRET"), "{err}");
+        let err =
+            load(&[("ODG_ENV", "production"), ("ODG_JWT_SECRET", "change-me"), ("DATABASE_URL", "postgres://x/y")])
+                .unwrap_err();
+        assert!(err.0[0].contains("example value"), "{err}");
+        let ok =
+            load(&[("ODG_ENV", "production"), ("ODG_JWT_SECRET", &"k".repeat(48)), ("DATABASE_URL", "postgres://x/y")]);
+        assert!(ok.is_ok());
+        let sqlite_ok = load(&[
+            ("ODG_ENV", "production"),
+            ("ODG_JWT_SECRET", &"k".repeat(48)),
+            ("ODG_ALLOW_SQLITE_IN_PRODUCTION", "true"),
+        ]);
+        assert!(sqlite_ok.is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let config = load(&[("ODG_JWT_SECRET", "super-secret-value-of-some-length")]).unwrap();
+        assert!(!format!("{config:?}").contains("super-secret"));
     }
 
     #[test]

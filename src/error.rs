@@ -9,8 +9,8 @@ use crate::storage::StorageError;
 
 #[derive(Debug)]
 pub enum AppError {
-    /// No valid credentials were presented.
-    Unauthenticated,
+    /// No valid credentials were presented; says which problem, never whose.
+    Unauthenticated(String),
     /// The caller is known but may not do this.
     Forbidden(String),
     /// An input value is wrong; `field` is its path (e.g. `input.geometry`).
@@ -26,6 +26,12 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    pub fn authentication_required() -> Self {
+        AppError::Unauthenticated(
+            "authentication required: sign in and send `Authorization: Bearer <access token>`".into(),
+        )
+    }
+
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         AppError::Invalid { field: field.into(), reason: reason.into() }
     }
@@ -47,7 +53,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::Invalid { .. } => "BAD_USER_INPUT",
             AppError::NotFound { .. } => "NOT_FOUND",
@@ -59,7 +65,7 @@ impl AppError {
     /// The message shown to the client: never an internal detail.
     pub fn client_message(&self) -> String {
         match self {
-            AppError::Unauthenticated => "authentication required".into(),
+            AppError::Unauthenticated(why) => why.clone(),
             AppError::Forbidden(why) => why.clone(),
             AppError::Invalid { field, reason } if field.is_empty() => reason.clone(),
             AppError::Invalid { field, reason } => format!("{field}: {reason}"),
@@ -119,7 +125,7 @@ impl axum::response::IntoResponse for AppError {
         use axum::http::StatusCode;
         self.log_if_internal();
         let status = match self {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,

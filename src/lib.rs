@@ -4,6 +4,7 @@
 //! (`storage` | `spatial`); `storage` → `entity`. See `docs/architecture.md`.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;

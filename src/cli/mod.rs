@@ -7,6 +7,8 @@ use crate::{demo, graphql, telemetry};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod user;
+
 #[derive(Parser)]
 #[command(name = "odg", version, about = "ODG: a GraphQL geospatial server for mining administrations")]
 struct Cli {
@@ -28,6 +30,11 @@ enum Command {
     Schema,
     /// Load the Gabon demo data set (idempotent), then exit.
     SeedDemo,
+    /// Manage accounts (passwords are read from the terminal or stdin, never argv).
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
 }
 
 /// Parses the command line and runs the command; errors are printed as one line.
@@ -58,6 +65,11 @@ pub fn run() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { demo } => {
+                if demo && config.production {
+                    anyhow::bail!(
+                        "--demo is refused when ODG_ENV=production: it creates accounts with published passwords"
+                    );
+                }
                 let app = App::build(&config, demo).await?;
                 let graphiql = if config.graphiql { ", GraphiQL /graphiql" } else { "" };
                 tracing::info!(
@@ -78,6 +90,7 @@ pub fn run() -> ExitCode {
                 println!("{seeded}");
                 Ok(())
             }
+            Command::User { command } => user::run(&config, command).await,
             Command::Schema => Ok(()),
         }
     });

@@ -91,9 +91,21 @@ struct DemoInfrastructure {
     description: Option<String>,
 }
 
+/// The password of every demo account (README, "Demo accounts").
+pub const DEMO_PASSWORD: &str = "demo-ODG-2026";
+
+/// One account per role: (username, role, company slug).
+const DEMO_ACCOUNTS: &[(&str, Role, Option<&str>)] = &[
+    ("admin", Role::Admin, None),
+    ("editeur", Role::Editor, None),
+    ("operateur", Role::Operator, Some("comilog")),
+    ("partenaire", Role::Partner, None),
+];
+
 /// How many records a seeding added.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Seeded {
+    pub accounts: usize,
     pub commodities: usize,
     pub operators: usize,
     pub deposits: usize,
@@ -105,8 +117,13 @@ impl fmt::Display for Seeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} commodities, {} operators, {} deposits, {} exploitation areas, {} infrastructure records added",
-            self.commodities, self.operators, self.deposits, self.exploitation_areas, self.infrastructures
+            "{} accounts, {} commodities, {} operators, {} deposits, {} exploitation areas, {} infrastructure records added",
+            self.accounts,
+            self.commodities,
+            self.operators,
+            self.deposits,
+            self.exploitation_areas,
+            self.infrastructures
         )
     }
 }
@@ -134,7 +151,7 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
                 color: c.color,
                 default_unit: c.default_unit,
             };
-            catalog.create_commodity(draft).await?;
+            catalog.create_commodity(&Actor::System, draft).await?;
             seeded.commodities += 1;
         }
     }
@@ -156,7 +173,7 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
                     commodity_codes: o.commodities,
                 };
                 seeded.operators += 1;
-                catalog.create_operator(draft).await?.id
+                catalog.create_operator(&Actor::System, draft).await?.id
             }
         };
         operator_ids.insert(o.slug, id);
@@ -186,7 +203,7 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
             description: d.description,
             properties: d.properties,
         };
-        catalog.create_deposit(draft).await?;
+        catalog.create_deposit(&Actor::System, draft).await?;
         seeded.deposits += 1;
     }
 
@@ -205,7 +222,7 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
             extracted_volume: a.extracted_volume,
             extracted_volume_unit: a.extracted_volume_unit,
         };
-        catalog.create_exploitation_area(draft).await?;
+        catalog.create_exploitation_area(&Actor::System, draft).await?;
         seeded.exploitation_areas += 1;
     }
 
@@ -229,8 +246,26 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
             capacity_unit: i.capacity_unit,
             description: i.description,
         };
-        catalog.create_infrastructure(draft).await?;
+        catalog.create_infrastructure(&Actor::System, draft).await?;
         seeded.infrastructures += 1;
+    }
+
+    for (username, role, company) in DEMO_ACCOUNTS {
+        if catalog.credentials_by_identifier(username).await?.is_some() {
+            continue;
+        }
+        let draft = UserDraft {
+            username: username.to_string(),
+            email: format!("{username}@demo.odg.example"),
+            display_name: Some(format!("Démo {}", role.as_str().to_lowercase())),
+            role: *role,
+            operator_id: company
+                .map(|slug| operator_ids.get(slug).copied().ok_or_else(|| bad("operator", slug)))
+                .transpose()?,
+            password_hash: crate::auth::hash_blocking(DEMO_PASSWORD).await?,
+        };
+        catalog.create_user(&Actor::System, draft).await?;
+        seeded.accounts += 1;
     }
     Ok(seeded)
 }

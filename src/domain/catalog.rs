@@ -24,7 +24,7 @@ const INFRASTRUCTURE_GEOMETRIES: &[GeometryType] =
 /// Entry point of the domain, shared by every API.
 #[derive(Clone)]
 pub struct Catalog {
-    store: Store,
+    pub(super) store: Store,
 }
 
 /// A commodity as a client sends it.
@@ -124,14 +124,24 @@ impl Catalog {
         Ok(found.into_iter().map(|c| (c.id, c)).collect())
     }
 
-    pub async fn create_commodity(&self, draft: CommodityDraft) -> AppResult<Commodity> {
+    pub async fn create_commodity(&self, actor: &Actor, draft: CommodityDraft) -> AppResult<Commodity> {
+        actor.require_editor()?;
         let fields = self.validate_commodity(draft, None).await?;
-        Ok(self.store.insert_commodity(&fields).await?)
+        let saved = self.store.insert_commodity(&fields).await?;
+        self.audit(actor, "commodity", saved.id, "CREATE", &commodity_changes(None, &saved.fields)).await?;
+        Ok(saved)
     }
 
-    pub async fn update_commodity(&self, id: i64, patch: impl FnOnce(&mut CommodityDraft)) -> AppResult<Commodity> {
+    pub async fn update_commodity(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: impl FnOnce(&mut CommodityDraft),
+    ) -> AppResult<Commodity> {
+        actor.require_writer()?;
         let current = self.commodity(id).await?.ok_or_else(|| AppError::not_found("commodity", id))?;
-        let f = current.fields;
+        actor.require_editor()?;
+        let f = current.fields.clone();
         let mut draft = CommodityDraft {
             code: f.code,
             name_fr: f.name_fr,
@@ -141,11 +151,17 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_commodity(draft, Some(id)).await?;
-        self.store.update_commodity(id, &fields).await?.ok_or_else(|| AppError::not_found("commodity", id))
+        let saved =
+            self.store.update_commodity(id, &fields).await?.ok_or_else(|| AppError::not_found("commodity", id))?;
+        self.audit(actor, "commodity", id, "UPDATE", &commodity_changes(Some(&current.fields), &saved.fields)).await?;
+        Ok(saved)
     }
 
-    pub async fn delete_commodity(&self, id: i64) -> AppResult<()> {
-        deleted(self.store.delete_commodity(id).await?, "commodity", id)
+    pub async fn delete_commodity(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        actor.require_writer()?;
+        actor.require_editor()?;
+        deleted(self.store.delete_commodity(id).await?, "commodity", id)?;
+        self.audit(actor, "commodity", id, "DELETE", &[]).await
     }
 
     async fn validate_commodity(&self, d: CommodityDraft, id: Option<i64>) -> AppResult<CommodityFields> {
@@ -201,15 +217,25 @@ impl Catalog {
         Ok(found.into_iter().map(|o| (o.id, o)).collect())
     }
 
-    pub async fn create_operator(&self, draft: OperatorDraft) -> AppResult<Operator> {
+    pub async fn create_operator(&self, actor: &Actor, draft: OperatorDraft) -> AppResult<Operator> {
+        actor.require_editor()?;
         let fields = self.validate_operator(draft, None).await?;
-        Ok(self.store.insert_operator(&fields).await?)
+        let saved = self.store.insert_operator(&fields).await?;
+        self.audit(actor, "operator", saved.id, "CREATE", &operator_changes(None, &saved.fields)).await?;
+        Ok(saved)
     }
 
-    pub async fn update_operator(&self, id: i64, patch: impl FnOnce(&mut OperatorDraft)) -> AppResult<Operator> {
+    pub async fn update_operator(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: impl FnOnce(&mut OperatorDraft),
+    ) -> AppResult<Operator> {
+        actor.require_writer()?;
         let current = self.operator(id).await?.ok_or_else(|| AppError::not_found("operator", id))?;
+        actor.require_company_writer(Some(id))?;
         let codes = self.commodities_by_ids(&current.fields.commodity_ids).await?;
-        let f = current.fields;
+        let f = current.fields.clone();
         let mut draft = OperatorDraft {
             name: f.name,
             slug: Some(f.slug),
@@ -227,11 +253,17 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_operator(draft, Some(id)).await?;
-        self.store.update_operator(id, &fields).await?.ok_or_else(|| AppError::not_found("operator", id))
+        let saved =
+            self.store.update_operator(id, &fields).await?.ok_or_else(|| AppError::not_found("operator", id))?;
+        self.audit(actor, "operator", id, "UPDATE", &operator_changes(Some(&current.fields), &saved.fields)).await?;
+        Ok(saved)
     }
 
-    pub async fn delete_operator(&self, id: i64) -> AppResult<()> {
-        deleted(self.store.delete_operator(id).await?, "operator", id)
+    pub async fn delete_operator(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        actor.require_writer()?;
+        actor.require_editor()?;
+        deleted(self.store.delete_operator(id).await?, "operator", id)?;
+        self.audit(actor, "operator", id, "DELETE", &[]).await
     }
 
     async fn validate_operator(&self, d: OperatorDraft, id: Option<i64>) -> AppResult<OperatorFields> {
@@ -298,15 +330,26 @@ impl Catalog {
             .await
     }
 
-    pub async fn create_deposit(&self, draft: DepositDraft) -> AppResult<Deposit> {
+    pub async fn create_deposit(&self, actor: &Actor, draft: DepositDraft) -> AppResult<Deposit> {
+        actor.require_writer()?;
         let fields = self.validate_deposit(draft).await?;
-        Ok(self.store.insert_deposit(&fields).await?)
+        actor.require_company_writer(fields.operator_id)?;
+        let saved = self.store.insert_deposit(&fields).await?;
+        self.audit(actor, "deposit", saved.id, "CREATE", &deposit_changes(None, &saved.fields)).await?;
+        Ok(saved)
     }
 
-    pub async fn update_deposit(&self, id: i64, patch: impl FnOnce(&mut DepositDraft)) -> AppResult<Deposit> {
+    pub async fn update_deposit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: impl FnOnce(&mut DepositDraft),
+    ) -> AppResult<Deposit> {
+        actor.require_writer()?;
         let current = self.deposit(id).await?.ok_or_else(|| AppError::not_found("deposit", id))?;
+        actor.require_company_writer(current.fields.operator_id)?;
         let commodity = self.commodity(current.fields.commodity_id).await?;
-        let f = current.fields;
+        let f = current.fields.clone();
         let mut draft = DepositDraft {
             name: f.name,
             commodity_code: commodity.map(|c| c.fields.code).unwrap_or_default(),
@@ -324,11 +367,18 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_deposit(draft).await?;
-        self.store.update_deposit(id, &fields).await?.ok_or_else(|| AppError::not_found("deposit", id))
+        actor.require_company_writer(fields.operator_id)?;
+        let saved = self.store.update_deposit(id, &fields).await?.ok_or_else(|| AppError::not_found("deposit", id))?;
+        self.audit(actor, "deposit", id, "UPDATE", &deposit_changes(Some(&current.fields), &saved.fields)).await?;
+        Ok(saved)
     }
 
-    pub async fn delete_deposit(&self, id: i64) -> AppResult<()> {
-        deleted(self.store.delete_deposit(id).await?, "deposit", id)
+    pub async fn delete_deposit(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        actor.require_writer()?;
+        let current = self.deposit(id).await?.ok_or_else(|| AppError::not_found("deposit", id))?;
+        actor.require_company_writer(current.fields.operator_id)?;
+        deleted(self.store.delete_deposit(id).await?, "deposit", id)?;
+        self.audit(actor, "deposit", id, "DELETE", &[]).await
     }
 
     async fn validate_deposit(&self, d: DepositDraft) -> AppResult<DepositFields> {
@@ -380,18 +430,29 @@ impl Catalog {
         .await
     }
 
-    pub async fn create_exploitation_area(&self, draft: ExploitationAreaDraft) -> AppResult<ExploitationArea> {
+    pub async fn create_exploitation_area(
+        &self,
+        actor: &Actor,
+        draft: ExploitationAreaDraft,
+    ) -> AppResult<ExploitationArea> {
+        actor.require_writer()?;
         let fields = self.validate_exploitation_area(draft, None).await?;
-        Ok(self.store.insert_exploitation_area(&fields).await?)
+        actor.require_company_writer(fields.operator_id)?;
+        let saved = self.store.insert_exploitation_area(&fields).await?;
+        self.audit(actor, "exploitation_area", saved.id, "CREATE", &area_changes(None, &saved.fields)).await?;
+        Ok(saved)
     }
 
     pub async fn update_exploitation_area(
         &self,
+        actor: &Actor,
         id: i64,
         patch: impl FnOnce(&mut ExploitationAreaDraft),
     ) -> AppResult<ExploitationArea> {
+        actor.require_writer()?;
         let current = self.exploitation_area(id).await?.ok_or_else(|| AppError::not_found("exploitation area", id))?;
-        let f = current.fields;
+        actor.require_company_writer(current.fields.operator_id)?;
+        let f = current.fields.clone();
         let mut draft = ExploitationAreaDraft {
             name: f.name,
             operator_id: f.operator_id,
@@ -405,14 +466,23 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = self.validate_exploitation_area(draft, Some(id)).await?;
-        self.store
+        actor.require_company_writer(fields.operator_id)?;
+        let saved = self
+            .store
             .update_exploitation_area(id, &fields)
             .await?
-            .ok_or_else(|| AppError::not_found("exploitation area", id))
+            .ok_or_else(|| AppError::not_found("exploitation area", id))?;
+        self.audit(actor, "exploitation_area", id, "UPDATE", &area_changes(Some(&current.fields), &saved.fields))
+            .await?;
+        Ok(saved)
     }
 
-    pub async fn delete_exploitation_area(&self, id: i64) -> AppResult<()> {
-        deleted(self.store.delete_exploitation_area(id).await?, "exploitation area", id)
+    pub async fn delete_exploitation_area(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        actor.require_writer()?;
+        let current = self.exploitation_area(id).await?.ok_or_else(|| AppError::not_found("exploitation area", id))?;
+        actor.require_company_writer(current.fields.operator_id)?;
+        deleted(self.store.delete_exploitation_area(id).await?, "exploitation area", id)?;
+        self.audit(actor, "exploitation_area", id, "DELETE", &[]).await
     }
 
     async fn validate_exploitation_area(
@@ -478,18 +548,24 @@ impl Catalog {
         .await
     }
 
-    pub async fn create_infrastructure(&self, draft: InfrastructureDraft) -> AppResult<Infrastructure> {
+    pub async fn create_infrastructure(&self, actor: &Actor, draft: InfrastructureDraft) -> AppResult<Infrastructure> {
+        actor.require_editor()?;
         let fields = validate_infrastructure(draft)?;
-        Ok(self.store.insert_infrastructure(&fields).await?)
+        let saved = self.store.insert_infrastructure(&fields).await?;
+        self.audit(actor, "infrastructure", saved.id, "CREATE", &infrastructure_changes(None, &saved.fields)).await?;
+        Ok(saved)
     }
 
     pub async fn update_infrastructure(
         &self,
+        actor: &Actor,
         id: i64,
         patch: impl FnOnce(&mut InfrastructureDraft),
     ) -> AppResult<Infrastructure> {
+        actor.require_writer()?;
         let current = self.infrastructure(id).await?.ok_or_else(|| AppError::not_found("infrastructure", id))?;
-        let f = current.fields;
+        actor.require_editor()?;
+        let f = current.fields.clone();
         let mut draft = InfrastructureDraft {
             name: f.name,
             kind: f.kind,
@@ -501,11 +577,27 @@ impl Catalog {
         };
         patch(&mut draft);
         let fields = validate_infrastructure(draft)?;
-        self.store.update_infrastructure(id, &fields).await?.ok_or_else(|| AppError::not_found("infrastructure", id))
+        let saved = self
+            .store
+            .update_infrastructure(id, &fields)
+            .await?
+            .ok_or_else(|| AppError::not_found("infrastructure", id))?;
+        self.audit(
+            actor,
+            "infrastructure",
+            id,
+            "UPDATE",
+            &infrastructure_changes(Some(&current.fields), &saved.fields),
+        )
+        .await?;
+        Ok(saved)
     }
 
-    pub async fn delete_infrastructure(&self, id: i64) -> AppResult<()> {
-        deleted(self.store.delete_infrastructure(id).await?, "infrastructure", id)
+    pub async fn delete_infrastructure(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        actor.require_writer()?;
+        actor.require_editor()?;
+        deleted(self.store.delete_infrastructure(id).await?, "infrastructure", id)?;
+        self.audit(actor, "infrastructure", id, "DELETE", &[]).await
     }
 }
 
@@ -522,6 +614,35 @@ fn validate_infrastructure(d: InfrastructureDraft) -> AppResult<InfrastructureFi
         description: validate::optional_text("description", d.description, TEXT_MAX)?,
     })
 }
+
+/// The API names of the fields that differ (all of them for a new record).
+macro_rules! field_changes {
+    ($name:ident, $fields:ty; $($field:ident => $api:literal),+ $(,)?) => {
+        fn $name(old: Option<&$fields>, new: &$fields) -> Vec<&'static str> {
+            let mut out = Vec::new();
+            $(if old.is_none_or(|o| o.$field != new.$field) { out.push($api); })+
+            out
+        }
+    };
+}
+
+field_changes!(commodity_changes, CommodityFields;
+    code => "code", name_fr => "nameFr", name_en => "nameEn", color => "color", default_unit => "defaultUnit");
+field_changes!(operator_changes, OperatorFields;
+    name => "name", slug => "slug", country => "country", status => "status", description => "description",
+    website_url => "websiteUrl", logo_url => "logoUrl", commodity_ids => "commodityCodes");
+field_changes!(deposit_changes, DepositFields;
+    name => "name", commodity_id => "commodityCode", operator_id => "operatorId", status => "status",
+    geometry => "geometry", estimated_quantity => "estimatedQuantity", quantity_unit => "quantityUnit",
+    grade => "grade", grade_unit => "gradeUnit", discovery_date => "discoveryDate", province => "province",
+    description => "description", properties => "properties");
+field_changes!(area_changes, ExploitationAreaFields;
+    name => "name", operator_id => "operatorId", permit_number => "permitNumber", status => "status",
+    geometry => "geometry", valid_from => "validFrom", valid_to => "validTo",
+    extracted_volume => "extractedVolume", extracted_volume_unit => "extractedVolumeUnit");
+field_changes!(infrastructure_changes, InfrastructureFields;
+    name => "name", kind => "kind", status => "status", geometry => "geometry", capacity => "capacity",
+    capacity_unit => "capacityUnit", description => "description");
 
 fn deleted(found: bool, what: &'static str, id: i64) -> AppResult<()> {
     if found { Ok(()) } else { Err(AppError::not_found(what, id)) }

@@ -1,13 +1,18 @@
 //! The domain: records, validation rules and the operations on them.
 //! Knows no API and no transport; talks to storage through [`Store`].
 
-mod catalog;
+#[macro_use]
 mod enums;
+mod accounts;
+mod actor;
+mod catalog;
 mod geometry;
 mod model;
 mod query;
 mod validate;
 
+pub use accounts::*;
+pub use actor::*;
 pub use catalog::{Catalog, CommodityDraft, DepositDraft, ExploitationAreaDraft, InfrastructureDraft, OperatorDraft};
 pub use enums::*;
 pub use geometry::{ANY_GEOMETRY, GeometryType, parse_geometry, to_geojson};

@@ -2,7 +2,7 @@
 
 use super::common::{
     SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
-    parse_id, point_input, spatial_params, whole_set,
+    parse_id, point_input, spatial_params, viewer, whole_set,
 };
 use super::loaders::{OperatorsLoader, connection_nodes, prime};
 use super::reference::{Operator, operator_ids, patch};
@@ -114,7 +114,7 @@ impl ExploitationAreaListExtras {
     /// Every area matching the filter (not only this page) as one GeoJSON FeatureCollection.
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
-        let areas = catalog(ctx).exploitation_areas(&self.filter, &params).await?.items;
+        let areas = catalog(ctx)?.exploitation_areas(&self.filter, &params).await?.items;
         let operators = ctx
             .data_unchecked::<OperatorsLoader>()
             .load_many(areas.iter().filter_map(|a| a.fields.operator_id))
@@ -144,7 +144,7 @@ pub struct ExploitationAreaQuery;
 #[Object]
 impl ExploitationAreaQuery {
     async fn exploitation_area(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ExploitationArea>> {
-        Ok(catalog(ctx).exploitation_area(parse_id("id", &id)?).await?.map(ExploitationArea))
+        Ok(catalog(ctx)?.exploitation_area(parse_id("id", &id)?).await?.map(ExploitationArea))
     }
 
     /// Exploitation areas matching every filter given, by name unless `orderBy` says otherwise.
@@ -159,7 +159,7 @@ impl ExploitationAreaQuery {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter()?;
         let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
-        let page = catalog(ctx).exploitation_areas(&filter, &params).await?;
+        let page = catalog(ctx)?.exploitation_areas(&filter, &params).await?;
         let operators = page.items.iter().filter_map(|a| a.fields.operator_id).collect();
         prime(ctx, &connection_nodes(ctx), operators, Vec::new()).await?;
         let items = page.items.into_iter().map(ExploitationArea).collect();
@@ -179,7 +179,7 @@ impl ExploitationAreaQuery {
         let input = filter.unwrap_or_default();
         let within = nearest_within(input.search.clone(), &input.spatial)?;
         let filter = input.to_filter()?;
-        let found = catalog(ctx).nearest_exploitation_areas(point, limit.max(0) as u64, &filter, &within).await?;
+        let found = catalog(ctx)?.nearest_exploitation_areas(point, limit.max(0) as u64, &filter, &within).await?;
         let operators = found.iter().filter_map(|a| a.fields.operator_id).collect();
         prime(ctx, &[ctx.look_ahead()], operators, Vec::new()).await?;
         Ok(found.into_iter().map(ExploitationArea).collect())
@@ -237,7 +237,9 @@ impl ExploitationAreaMutation {
             extracted_volume: input.extracted_volume,
             extracted_volume_unit: input.extracted_volume_unit,
         };
-        Ok(ExploitationArea(catalog(ctx).create_exploitation_area(draft).await.map_err(|e| e.under("input"))?))
+        Ok(ExploitationArea(
+            catalog(ctx)?.create_exploitation_area(viewer(ctx), draft).await.map_err(|e| e.under("input"))?,
+        ))
     }
 
     async fn update_exploitation_area(
@@ -252,8 +254,8 @@ impl ExploitationAreaMutation {
             MaybeUndefined::Null => MaybeUndefined::Null,
             MaybeUndefined::Undefined => MaybeUndefined::Undefined,
         };
-        let updated = catalog(ctx)
-            .update_exploitation_area(id, |d| {
+        let updated = catalog(ctx)?
+            .update_exploitation_area(viewer(ctx), id, |d| {
                 if let Some(g) = input.geometry {
                     d.geometry = g.0;
                 }
@@ -272,7 +274,7 @@ impl ExploitationAreaMutation {
 
     /// Deletes an exploitation area; returns its id.
     async fn delete_exploitation_area(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx).delete_exploitation_area(parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_exploitation_area(viewer(ctx), parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

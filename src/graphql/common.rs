@@ -1,7 +1,8 @@
 //! Arguments and inputs shared by every list: ids, pages, spatial filters, order.
 
 use super::scalars::GeoJson;
-use crate::domain::{self, ANY_GEOMETRY, Catalog, ListParams, Ordering, SpatialFilter, parse_geometry};
+use crate::auth::Auth;
+use crate::domain::{self, ANY_GEOMETRY, Actor, Catalog, ListParams, Ordering, SpatialFilter, parse_geometry};
 use crate::error::{AppError, AppResult};
 use crate::spatial::Bbox;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
@@ -36,8 +37,20 @@ impl Default for Limits {
 /// Half the Earth's circumference: no distance filter needs more.
 const HALF_EARTH_M: f64 = 20_037_509.0;
 
-pub fn catalog<'a>(ctx: &Context<'a>) -> &'a Catalog {
-    ctx.data_unchecked::<Catalog>()
+/// The domain, once the caller may read: any account, or anyone when
+/// public read is on. Every query resolver goes through here.
+pub fn catalog<'a>(ctx: &Context<'a>) -> AppResult<&'a Catalog> {
+    viewer(ctx).require_reader(auth(ctx).public_read())?;
+    Ok(ctx.data_unchecked::<Catalog>())
+}
+
+/// Who sends the request (resolved from its bearer token before execution).
+pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Actor {
+    ctx.data_unchecked::<Actor>()
+}
+
+pub fn auth<'a>(ctx: &Context<'a>) -> &'a Auth {
+    ctx.data_unchecked::<Auth>()
 }
 
 pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {

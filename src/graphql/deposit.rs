@@ -2,7 +2,7 @@
 
 use super::common::{
     SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
-    parse_id, point_input, spatial_params, whole_set,
+    parse_id, point_input, spatial_params, viewer, whole_set,
 };
 use super::loaders::{CommoditiesLoader, OperatorsLoader, connection_nodes, prime};
 use super::reference::{Commodity, Operator, operator_ids, patch};
@@ -106,7 +106,7 @@ impl DepositFilterInput {
         let codes = self.commodity_code.clone().unwrap_or_default();
         Ok(DepositFilter {
             statuses: self.status.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
-            commodity_ids: catalog(ctx).commodity_ids("filter.commodityCode", &codes).await?,
+            commodity_ids: catalog(ctx)?.commodity_ids("filter.commodityCode", &codes).await?,
             operator_ids: operator_ids(self.operator_id.clone())?,
         })
     }
@@ -128,7 +128,7 @@ impl DepositListExtras {
     /// Every deposit matching the filter (not only this page) as one GeoJSON FeatureCollection.
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
-        let page = catalog(ctx).deposits(&self.filter, &params).await?;
+        let page = catalog(ctx)?.deposits(&self.filter, &params).await?;
         deposit_features(ctx, page.items).await
     }
 }
@@ -173,7 +173,7 @@ pub struct DepositQuery;
 #[Object]
 impl DepositQuery {
     async fn deposit(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Deposit>> {
-        Ok(catalog(ctx).deposit(parse_id("id", &id)?).await?.map(Deposit))
+        Ok(catalog(ctx)?.deposit(parse_id("id", &id)?).await?.map(Deposit))
     }
 
     /// Deposits matching every filter given, by name unless `orderBy` says otherwise.
@@ -188,7 +188,7 @@ impl DepositQuery {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter(ctx).await?;
         let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
-        let page = catalog(ctx).deposits(&filter, &params).await?;
+        let page = catalog(ctx)?.deposits(&filter, &params).await?;
         prime_deposit_relations(ctx, &connection_nodes(ctx), &page.items).await?;
         let items = page.items.into_iter().map(Deposit).collect();
         let extras = DepositListExtras { total: page.total, filter, params: params.clone() };
@@ -207,7 +207,7 @@ impl DepositQuery {
         let input = filter.unwrap_or_default();
         let within = nearest_within(input.search.clone(), &input.spatial)?;
         let filter = input.to_filter(ctx).await?;
-        let found = catalog(ctx).nearest_deposits(point, limit.max(0) as u64, &filter, &within).await?;
+        let found = catalog(ctx)?.nearest_deposits(point, limit.max(0) as u64, &filter, &within).await?;
         prime_deposit_relations(ctx, &[ctx.look_ahead()], &found).await?;
         Ok(found.into_iter().map(Deposit).collect())
     }
@@ -282,14 +282,14 @@ impl DepositMutation {
             description: input.description,
             properties: input.properties.map(|p| p.0).unwrap_or(serde_json::Value::Null),
         };
-        Ok(Deposit(catalog(ctx).create_deposit(draft).await.map_err(|e| e.under("input"))?))
+        Ok(Deposit(catalog(ctx)?.create_deposit(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_deposit(&self, ctx: &Context<'_>, id: ID, input: DepositPatch) -> Result<Deposit> {
         let id = parse_id("id", &id)?;
         let operator_id = optional_id("input.operatorId", input.operator_id)?;
-        let updated = catalog(ctx)
-            .update_deposit(id, |d| {
+        let updated = catalog(ctx)?
+            .update_deposit(viewer(ctx), id, |d| {
                 if let Some(g) = input.geometry {
                     d.geometry = g.0;
                 }
@@ -311,7 +311,7 @@ impl DepositMutation {
 
     /// Deletes a deposit; returns its id.
     async fn delete_deposit(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx).delete_deposit(parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_deposit(viewer(ctx), parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::common::{
     SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
-    parse_id, point_input, spatial_params, whole_set,
+    parse_id, point_input, spatial_params, viewer, whole_set,
 };
 use super::reference::patch;
 use super::scalars::GeoJson;
@@ -113,7 +113,7 @@ impl InfrastructureListExtras {
     /// Every record matching the filter (not only this page) as one GeoJSON FeatureCollection.
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
-        let items = catalog(ctx).infrastructures(&self.filter, &params).await?.items;
+        let items = catalog(ctx)?.infrastructures(&self.filter, &params).await?.items;
         Ok(feature_collection(items.into_iter().map(|i| {
             let f = &i.fields;
             let properties = json!({
@@ -135,7 +135,7 @@ pub struct InfrastructureQuery;
 #[Object]
 impl InfrastructureQuery {
     async fn infrastructure(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Infrastructure>> {
-        Ok(catalog(ctx).infrastructure(parse_id("id", &id)?).await?.map(Infrastructure))
+        Ok(catalog(ctx)?.infrastructure(parse_id("id", &id)?).await?.map(Infrastructure))
     }
 
     /// Infrastructure matching every filter given, by name unless `orderBy` says otherwise.
@@ -150,7 +150,7 @@ impl InfrastructureQuery {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter();
         let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
-        let page = catalog(ctx).infrastructures(&filter, &params).await?;
+        let page = catalog(ctx)?.infrastructures(&filter, &params).await?;
         let items = page.items.into_iter().map(Infrastructure).collect();
         let extras = InfrastructureListExtras { total: page.total, filter, params: params.clone() };
         Ok(connection(items, params.offset, page.total, extras))
@@ -168,7 +168,7 @@ impl InfrastructureQuery {
         let input = filter.unwrap_or_default();
         let within = nearest_within(input.search.clone(), &input.spatial)?;
         let filter = input.to_filter();
-        let found = catalog(ctx).nearest_infrastructures(point, limit.max(0) as u64, &filter, &within).await?;
+        let found = catalog(ctx)?.nearest_infrastructures(point, limit.max(0) as u64, &filter, &within).await?;
         Ok(found.into_iter().map(Infrastructure).collect())
     }
 }
@@ -213,7 +213,7 @@ impl InfrastructureMutation {
             capacity_unit: input.capacity_unit,
             description: input.description,
         };
-        Ok(Infrastructure(catalog(ctx).create_infrastructure(draft).await.map_err(|e| e.under("input"))?))
+        Ok(Infrastructure(catalog(ctx)?.create_infrastructure(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_infrastructure(
@@ -223,8 +223,8 @@ impl InfrastructureMutation {
         input: InfrastructurePatch,
     ) -> Result<Infrastructure> {
         let id = parse_id("id", &id)?;
-        let updated = catalog(ctx)
-            .update_infrastructure(id, |d| {
+        let updated = catalog(ctx)?
+            .update_infrastructure(viewer(ctx), id, |d| {
                 if let Some(g) = input.geometry {
                     d.geometry = g.0;
                 }
@@ -237,7 +237,7 @@ impl InfrastructureMutation {
 
     /// Deletes an infrastructure record; returns its id.
     async fn delete_infrastructure(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx).delete_infrastructure(parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_infrastructure(viewer(ctx), parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

@@ -1,6 +1,7 @@
 //! The GraphQL API (async-graphql, code-first). Knows no transport: the
 //! HTTP layer hands it requests and sends back its responses.
 
+mod accounts;
 mod area;
 mod common;
 mod deposit;
@@ -9,9 +10,11 @@ mod loaders;
 mod reference;
 mod scalars;
 
+pub use accounts::ClientIp;
 pub use common::Limits;
 pub use scalars::GeoJson;
 
+use crate::auth::Auth;
 use crate::domain::Catalog;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -19,6 +22,7 @@ use loaders::{CommodityLoader, OperatorLoader};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
+    accounts::AccountQuery,
     reference::ReferenceQuery,
     deposit::DepositQuery,
     area::ExploitationAreaQuery,
@@ -27,6 +31,7 @@ pub struct QueryRoot(
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
+    accounts::AccountMutation,
     reference::ReferenceMutation,
     deposit::DepositMutation,
     area::ExploitationAreaMutation,
@@ -36,29 +41,46 @@ pub struct MutationRoot(
 pub type OdgSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema, with its limits; per-request data is added by [`execute`].
-pub fn build_schema(limits: &Limits) -> OdgSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+pub fn build_schema(limits: &Limits, auth: Auth, introspection: bool) -> OdgSchema {
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .data(limits.clone())
-        .finish()
+        .data(auth);
+    if introspection { builder.finish() } else { builder.disable_introspection().finish() }
 }
 
 /// The SDL of the schema, as `odg schema` prints it and `schema/schema.graphql` holds it.
 pub fn sdl() -> String {
-    build_schema(&Limits::default()).sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
 }
 
 /// How long a DataLoader waits for more keys before it reads a batch.
 const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Runs one request with its own DataLoaders, caching for that request only.
+///
+/// `bearer` is the access token of the `Authorization` header, if any; a
+/// token that is present but not valid fails the whole request with
+/// `UNAUTHENTICATED`, so the client refreshes instead of seeing less data.
 pub async fn execute(
     schema: &OdgSchema,
     catalog: &Catalog,
+    auth: &Auth,
+    bearer: Option<&str>,
+    client_ip: ClientIp,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
+    let actor = match auth.actor(catalog, bearer).await {
+        Ok(actor) => actor,
+        Err(err) => {
+            let error = async_graphql::Error::from(err).into_server_error(async_graphql::Pos::default());
+            return async_graphql::Response::from_errors(vec![error]);
+        }
+    };
     let request = request
+        .data(actor)
+        .data(client_ip)
         .data(catalog.clone())
         .data(
             DataLoader::with_cache(OperatorLoader(catalog.clone()), tokio::spawn, HashMapCache::default())

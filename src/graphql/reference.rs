@@ -1,6 +1,6 @@
 //! Commodities (substances) and operators (mining companies).
 
-use super::common::{self, OrderBy, catalog, connection, parse_id, parse_ids};
+use super::common::{self, OrderBy, catalog, connection, parse_id, parse_ids, viewer};
 use super::loaders::CommoditiesLoader;
 use crate::domain::{self, CommodityDraft, CommodityFilter, ListParams, OperatorDraft, OperatorFilter};
 use crate::error::AppError;
@@ -126,8 +126,8 @@ impl ReferenceQuery {
     /// A commodity by id or by code.
     async fn commodity(&self, ctx: &Context<'_>, id: Option<ID>, code: Option<String>) -> Result<Option<Commodity>> {
         let found = match (id, code) {
-            (Some(id), None) => catalog(ctx).commodity(parse_id("id", &id)?).await?,
-            (None, Some(code)) => catalog(ctx).commodity_by_code(&code).await?,
+            (Some(id), None) => catalog(ctx)?.commodity(parse_id("id", &id)?).await?,
+            (None, Some(code)) => catalog(ctx)?.commodity_by_code(&code).await?,
             _ => return Err(AppError::invalid("id", "give either id or code").into()),
         };
         Ok(found.map(Commodity))
@@ -144,7 +144,7 @@ impl ReferenceQuery {
         let (offset, limit) = common::page(ctx, first, after)?;
         let filter = CommodityFilter { codes: filter.and_then(|f| f.code).unwrap_or_default() };
         let params = ListParams { offset, limit: Some(limit), ..ListParams::default() };
-        let page = catalog(ctx).commodities(&filter, &params).await?;
+        let page = catalog(ctx)?.commodities(&filter, &params).await?;
         let items = page.items.into_iter().map(Commodity).collect();
         Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))
     }
@@ -152,8 +152,8 @@ impl ReferenceQuery {
     /// An operator by id or by slug.
     async fn operator(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<Operator>> {
         let found = match (id, slug) {
-            (Some(id), None) => catalog(ctx).operator(parse_id("id", &id)?).await?,
-            (None, Some(slug)) => catalog(ctx).operator_by_slug(&slug).await?,
+            (Some(id), None) => catalog(ctx)?.operator(parse_id("id", &id)?).await?,
+            (None, Some(slug)) => catalog(ctx)?.operator_by_slug(&slug).await?,
             _ => return Err(AppError::invalid("id", "give either id or slug").into()),
         };
         Ok(found.map(Operator))
@@ -173,7 +173,7 @@ impl ReferenceQuery {
         let codes = filter.commodity_code.unwrap_or_default();
         let domain_filter = OperatorFilter {
             statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
-            commodity_ids: catalog(ctx).commodity_ids("filter.commodityCode", &codes).await?,
+            commodity_ids: catalog(ctx)?.commodity_ids("filter.commodityCode", &codes).await?,
         };
         let params = ListParams {
             search: filter.search,
@@ -182,7 +182,7 @@ impl ReferenceQuery {
             limit: Some(limit),
             ..ListParams::default()
         };
-        let page = catalog(ctx).operators(&domain_filter, &params).await?;
+        let page = catalog(ctx)?.operators(&domain_filter, &params).await?;
         let items = page.items.into_iter().map(Operator).collect();
         Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))
     }
@@ -263,13 +263,13 @@ impl ReferenceMutation {
             color: input.color,
             default_unit: input.default_unit,
         };
-        Ok(Commodity(catalog(ctx).create_commodity(draft).await.map_err(|e| e.under("input"))?))
+        Ok(Commodity(catalog(ctx)?.create_commodity(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_commodity(&self, ctx: &Context<'_>, id: ID, input: CommodityPatch) -> Result<Commodity> {
         let id = parse_id("id", &id)?;
-        let updated = catalog(ctx)
-            .update_commodity(id, |d| patch!(d, input; code, name_fr, name_en, color, default_unit;))
+        let updated = catalog(ctx)?
+            .update_commodity(viewer(ctx), id, |d| patch!(d, input; code, name_fr, name_en, color, default_unit;))
             .await
             .map_err(|e| e.under("input"))?;
         Ok(Commodity(updated))
@@ -277,7 +277,7 @@ impl ReferenceMutation {
 
     /// Deletes a commodity no deposit or operator uses; returns its id.
     async fn delete_commodity(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx).delete_commodity(parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_commodity(viewer(ctx), parse_id("id", &id)?).await?;
         Ok(id)
     }
 
@@ -292,13 +292,13 @@ impl ReferenceMutation {
             logo_url: input.logo_url,
             commodity_codes: input.commodity_codes,
         };
-        Ok(Operator(catalog(ctx).create_operator(draft).await.map_err(|e| e.under("input"))?))
+        Ok(Operator(catalog(ctx)?.create_operator(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_operator(&self, ctx: &Context<'_>, id: ID, input: OperatorPatch) -> Result<Operator> {
         let id = parse_id("id", &id)?;
-        let updated = catalog(ctx)
-            .update_operator(id, |d| {
+        let updated = catalog(ctx)?
+            .update_operator(viewer(ctx), id, |d| {
                 if let Some(slug) = input.slug {
                     d.slug = Some(slug);
                 }
@@ -311,7 +311,7 @@ impl ReferenceMutation {
 
     /// Deletes an operator that holds no deposit or exploitation area; returns its id.
     async fn delete_operator(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx).delete_operator(parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_operator(viewer(ctx), parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

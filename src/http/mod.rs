@@ -1,18 +1,26 @@
 //! HTTP: the router, GraphQL transport, GraphiQL, health endpoints.
 
+use crate::auth::Auth;
 use crate::domain::Catalog;
-use crate::graphql::{self, OdgSchema};
+use crate::graphql::{self, ClientIp, OdgSchema};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::LatencyUnit;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -22,12 +30,24 @@ use tracing::Level;
 pub struct AppState {
     pub schema: OdgSchema,
     pub catalog: Catalog,
+    pub auth: Auth,
+    /// Proxies whose `X-Forwarded-For` is believed (`ODG_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<Vec<IpNet>>,
+}
+
+/// What the router needs from the configuration.
+pub struct HttpOptions {
+    pub graphiql: bool,
+    pub max_body_bytes: usize,
+    /// Allowed browser origins; `*` for any; empty for no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 /// Longest time one request may take before the server answers 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn router(state: AppState, graphiql: bool, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, options: HttpOptions) -> Router {
+    let HttpOptions { graphiql, max_body_bytes, cors_origins } = options;
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
@@ -37,6 +57,17 @@ pub fn router(state: AppState, graphiql: bool, max_body_bytes: usize) -> Router 
     }
     router
         .with_state(state)
+        .layer(cors(&cors_origins))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -50,8 +81,57 @@ pub fn router(state: AppState, graphiql: bool, max_body_bytes: usize) -> Router 
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> Response {
-    respond(graphql::execute(&state.schema, &state.catalog, request.into_inner()).await)
+/// Responses of the API itself load nothing; GraphiQL sets its own policy.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// GraphiQL's page loads its scripts and styles from unpkg.
+const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
+     style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; \
+     font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'";
+
+fn cors(origins: &[String]) -> CorsLayer {
+    if origins.is_empty() {
+        return CorsLayer::new();
+    }
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(3600));
+    if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        layer.allow_origin(AllowOrigin::list(list))
+    }
+}
+
+/// The access token of an `Authorization: Bearer …` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy,
+/// the nearest untrusted address of `X-Forwarded-For`.
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return peer;
+    }
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    let hops: Vec<IpAddr> = forwarded.flat_map(|v| v.split(',')).filter_map(|h| h.trim().parse().ok()).collect();
+    hops.into_iter().rev().find(|ip| !trusted.iter().any(|net| net.contains(ip))).unwrap_or(peer)
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let ip = ClientIp(Some(client_ip(peer.ip(), &headers, &state.trusted_proxies)));
+    respond(
+        graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request.into_inner()).await,
+    )
 }
 
 /// A request that could not run at all (syntax, validation, limits) is a
@@ -68,12 +148,18 @@ fn respond(response: async_graphql::Response) -> Response {
 }
 
 /// GET carries queries only (GraphQL over HTTP): a mutation sent by GET is refused.
-async fn graphql_get(State(state): State<AppState>, request: GraphQLRequest) -> Response {
+async fn graphql_get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     let request = request.into_inner();
     if selects_mutation(&request) {
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST").into_response();
     }
-    respond(graphql::execute(&state.schema, &state.catalog, request).await)
+    let ip = ClientIp(Some(client_ip(peer.ip(), &headers, &state.trusted_proxies)));
+    respond(graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request).await)
 }
 
 /// Whether the operation the request would run is a mutation. A document
@@ -99,8 +185,9 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     tracing::info_span!("request", id = %request_id, method = %request.method(), path = %request.uri().path())
 }
 
-async fn graphiql_page() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("ODG — GraphiQL").finish())
+async fn graphiql_page() -> Response {
+    let page = Html(GraphiQLSource::build().endpoint("/graphql").title("ODG — GraphiQL").finish());
+    ([(header::CONTENT_SECURITY_POLICY, GRAPHIQL_CSP)], page).into_response()
 }
 
 /// The process is up.
@@ -116,5 +203,31 @@ async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %err, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.7"));
+        let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
+        assert_eq!(client_ip(proxy, &headers, &trusted), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(proxy, &headers, &[]), proxy);
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(client_ip(stranger, &headers, &trusted), stranger);
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc.def.ghi"));
+        assert_eq!(bearer(&headers), Some("abc.def.ghi"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic Zm9vOmJhcg=="));
+        assert_eq!(bearer(&headers), None);
     }
 }

@@ -5,6 +5,7 @@
 //! differ: PostGIS evaluates them in SQL on its GIST indexes; SQLite
 //! pre-filters with its R*Tree and decides exactly with the `geo` crate.
 
+mod accounts;
 mod error;
 mod features;
 mod geometry;

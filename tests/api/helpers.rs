@@ -12,13 +12,21 @@ pub enum Backend {
     Postgis,
 }
 
+/// The JWT secret of every test server, so tests can forge and tamper with tokens.
+pub const JWT_SECRET: &str = "test-secret-0123456789-0123456789-0123456789";
+/// The password of the demo accounts and of the test administrator.
+pub const PASSWORD: &str = odg::demo::DEMO_PASSWORD;
+
 pub struct TestApp {
     pub address: String,
+    /// An administrator's access token, sent by [`TestApp::graphql`].
+    pub admin_token: String,
     pub client: reqwest::Client,
     pub catalog: Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    /// The data directory (the SQLite file lives here).
+    pub dir: tempfile::TempDir,
     database: Option<ThrowawayDatabase>,
 }
 
@@ -88,15 +96,16 @@ impl Drop for ThrowawayDatabase {
 
 /// The server with the demo data loaded; `None` when PostGIS is not available.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    spawn(backend, true).await
+    spawn_with(backend, true, &[]).await
 }
 
-/// The server on an empty (migrated) database.
+/// The server on an empty (migrated) database, with one administrator.
 pub async fn spawn_empty(backend: Backend) -> Option<TestApp> {
-    spawn(backend, false).await
+    spawn_with(backend, false, &[]).await
 }
 
-async fn spawn(backend: Backend, demo: bool) -> Option<TestApp> {
+/// The server with extra configuration variables.
+pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = match backend {
         Backend::Sqlite => None,
@@ -107,6 +116,10 @@ async fn spawn(backend: Backend, demo: bool) -> Option<TestApp> {
     vars.insert("ODG_DATA_DIR", dir.path().display().to_string());
     vars.insert("ODG_DB_MAX_CONNECTIONS", "4".into());
     vars.insert("ODG_SHUTDOWN_GRACE_SECS", "2".into());
+    vars.insert("ODG_JWT_SECRET", JWT_SECRET.into());
+    for (k, v) in extra {
+        vars.insert(k, v.to_string());
+    }
     if let Some(db) = &database {
         vars.insert("DATABASE_URL", db.url.clone());
     }
@@ -114,6 +127,17 @@ async fn spawn(backend: Backend, demo: bool) -> Option<TestApp> {
     let app = App::build(&config, demo).await.unwrap_or_else(|e| panic!("server did not start: {e:#}"));
     let address = format!("http://127.0.0.1:{}", app.port());
     let catalog = app.catalog().clone();
+    if !demo {
+        let draft = odg::domain::UserDraft {
+            username: "admin".into(),
+            email: "admin@test.example".into(),
+            display_name: None,
+            role: odg::domain::Role::Admin,
+            operator_id: None,
+            password_hash: odg::auth::hash_blocking(PASSWORD).await.map_err(|e| e.into_anyhow()).unwrap(),
+        };
+        catalog.create_user(&odg::domain::Actor::System, draft).await.map_err(|e| e.into_anyhow()).unwrap();
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until_stopped(async move {
@@ -122,28 +146,53 @@ async fn spawn(backend: Backend, demo: bool) -> Option<TestApp> {
         .await
         .expect("server run");
     });
-    Some(TestApp {
+    let client = reqwest::Client::new();
+    let admin_token = login(&client, &address, "admin", PASSWORD).await["accessToken"].as_str().unwrap().to_string();
+    Some(TestApp { admin_token, address, client, catalog, stop: Some(stop), server: Some(server), dir, database })
+}
+
+/// Signs in; returns the `login` payload (accessToken, refreshToken, user).
+pub async fn login(client: &reqwest::Client, address: &str, identifier: &str, password: &str) -> Value {
+    let body = post(
+        client,
         address,
-        client: reqwest::Client::new(),
-        catalog,
-        stop: Some(stop),
-        server: Some(server),
-        _dir: dir,
-        database,
-    })
+        None,
+        "mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) { accessToken refreshToken expiresIn user { id role } } }",
+        json!({"i": identifier, "p": password}),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "login of {identifier} failed: {body}");
+    body["data"]["login"].clone()
+}
+
+async fn post(client: &reqwest::Client, address: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request =
+        client.post(format!("{address}/graphql")).json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("POST /graphql").json().await.expect("JSON response")
 }
 
 impl TestApp {
-    /// POSTs a GraphQL request; returns the whole response body.
+    /// POSTs a GraphQL request as the administrator; returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("POST /graphql");
-        response.json().await.expect("JSON response")
+        post(&self.client, &self.address, Some(&self.admin_token), query, variables).await
+    }
+
+    /// POSTs a GraphQL request without credentials.
+    pub async fn anonymous(&self, query: &str, variables: Value) -> Value {
+        post(&self.client, &self.address, None, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with the given access token.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        post(&self.client, &self.address, Some(token), query, variables).await
+    }
+
+    /// Signs in as an account; returns its access token.
+    pub async fn token(&self, identifier: &str) -> String {
+        login(&self.client, &self.address, identifier, PASSWORD).await["accessToken"].as_str().unwrap().to_string()
     }
 
     /// Like [`graphql`](Self::graphql) but fails the test on any error; returns `data`.

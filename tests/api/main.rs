@@ -8,4 +8,5 @@ mod errors;
 mod http;
 mod mutations;
 mod queries;
+mod security;
 mod storage;

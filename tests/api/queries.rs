@@ -91,9 +91,9 @@ async fn one_hundred_deposits_with_relations_take_a_constant_number_of_statement
         counts.push(app.catalog.store().statements_executed() - before);
         assert_eq!(data["deposits"]["edges"].as_array().unwrap().len(), n);
     }
-    // Deposits: count + page (2); operators with their commodity links (2);
-    // commodities, for deposits and operators together (1).
-    assert_eq!(counts, [5, 5], "statements for 10 and 100 deposits with relations");
+    // The caller's account (1); deposits: count + page (2); operators with
+    // their commodity links (2); commodities, for deposits and operators together (1).
+    assert_eq!(counts, [6, 6], "statements for 10 and 100 deposits with relations");
 }
 
 async fn measures_are_geodesic(app: &TestApp) {
