@@ -144,14 +144,14 @@ impl Config {
                 }),
             }
         };
-        let db_max_connections = number("ODG_DB_MAX_CONNECTIONS", 10) as u32;
+        let db_max_connections = number("ODG_DB_MAX_CONNECTIONS", 10);
         let max_body_bytes = number("ODG_MAX_BODY_BYTES", 2 * 1024 * 1024) as usize;
         let shutdown_grace_secs = number("ODG_SHUTDOWN_GRACE_SECS", 30);
         let access_token_ttl_secs = number("ODG_ACCESS_TOKEN_TTL_SECS", 900);
         let refresh_token_ttl_days = number("ODG_REFRESH_TOKEN_TTL_DAYS", 30);
-        let login_max_failures = number("ODG_LOGIN_MAX_FAILURES", 5) as u32;
+        let login_max_failures = number("ODG_LOGIN_MAX_FAILURES", 5);
         let login_lockout_secs = number("ODG_LOGIN_LOCKOUT_SECS", 60);
-        let login_attempts_per_minute = number("ODG_LOGIN_ATTEMPTS_PER_MINUTE", 20) as u32;
+        let login_attempts_per_minute = number("ODG_LOGIN_ATTEMPTS_PER_MINUTE", 20);
         let limits = Limits {
             default_page_size: number("ODG_DEFAULT_PAGE_SIZE", defaults.default_page_size),
             max_page_size: number("ODG_MAX_PAGE_SIZE", defaults.max_page_size),
@@ -212,11 +212,27 @@ impl Config {
         if limits.default_page_size == 0 || limits.default_page_size > limits.max_page_size {
             problems.push("ODG_DEFAULT_PAGE_SIZE must be between 1 and ODG_MAX_PAGE_SIZE".into());
         }
-        if login_attempts_per_minute == 0 || login_max_failures == 0 {
-            problems.push("ODG_LOGIN_ATTEMPTS_PER_MINUTE and ODG_LOGIN_MAX_FAILURES must be at least 1".into());
+        for (name, value, max) in [
+            ("ODG_LOGIN_ATTEMPTS_PER_MINUTE", login_attempts_per_minute, 1_000_000),
+            ("ODG_LOGIN_MAX_FAILURES", login_max_failures, 1_000),
+            ("ODG_DB_MAX_CONNECTIONS", db_max_connections, 1_000),
+            ("ODG_ACCESS_TOKEN_TTL_SECS", access_token_ttl_secs, 7 * 24 * 3600),
+            ("ODG_REFRESH_TOKEN_TTL_DAYS", refresh_token_ttl_days, 3650),
+        ] {
+            if value == 0 || value > max {
+                problems.push(format!("{name}={value} must be between 1 and {max}"));
+            }
         }
-        if db_max_connections == 0 {
-            problems.push("ODG_DB_MAX_CONNECTIONS must be at least 1".into());
+        for origin in &cors_origins {
+            let valid = origin == "*"
+                || ((origin.starts_with("https://") || origin.starts_with("http://"))
+                    && origin.splitn(4, '/').nth(3).is_none()
+                    && axum::http::HeaderValue::from_str(origin).is_ok());
+            if !valid {
+                problems.push(format!(
+                    "ODG_CORS_ORIGINS: {origin:?} is not an origin such as https://carte.example.org (scheme and host, no path or trailing slash)"
+                ));
+            }
         }
         let database_url = get("DATABASE_URL").map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
         if production {
@@ -257,7 +273,7 @@ impl Config {
             bind,
             log_format,
             graphiql,
-            db_max_connections,
+            db_max_connections: db_max_connections as u32,
             max_body_bytes,
             shutdown_grace_secs,
             production,
@@ -268,9 +284,9 @@ impl Config {
             introspection,
             cors_origins,
             trusted_proxies,
-            login_max_failures,
+            login_max_failures: login_max_failures as u32,
             login_lockout_secs,
-            login_attempts_per_minute,
+            login_attempts_per_minute: login_attempts_per_minute as u32,
             limits,
         })
     }
@@ -340,6 +356,17 @@ mod tests {
             ("ODG_ALLOW_SQLITE_IN_PRODUCTION", "true"),
         ]);
         assert!(sqlite_ok.is_ok());
+    }
+
+    #[test]
+    fn out_of_range_numbers_and_bad_origins_are_refused() {
+        let err = load(&[
+            ("ODG_LOGIN_MAX_FAILURES", "4294967297"),
+            ("ODG_ACCESS_TOKEN_TTL_SECS", "0"),
+            ("ODG_CORS_ORIGINS", "https://carte.example.org/, https://ok.example.org"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! ODG: a GraphQL geospatial server for mining administrations.
 //!
-//! Calls flow one way: `cli` → `app`/`http` → `graphql` → `domain` →
-//! (`storage` | `spatial`); `storage` → `entity`. See `docs/architecture.md`.
+//! Calls flow one way: `cli` → `app`/`http` → `graphql` (using `auth`) →
+//! `domain` → (`storage` | `spatial`); `storage` → `entity`. See `docs/architecture.md`.
 
 pub mod app;
 pub mod auth;

@@ -111,7 +111,7 @@ impl Auth {
             if self.per_ip.len() > MAX_TRACKED_IPS {
                 self.per_ip.retain_recent();
             }
-            if self.per_ip.check_key(&ip).is_err() {
+            if self.per_ip.check_key(&throttle_key(ip)).is_err() {
                 return Err(AppError::Unauthenticated(
                     "too many sign-in attempts from this address: wait a minute and try again".into(),
                 ));
@@ -142,8 +142,9 @@ impl Auth {
             }
             return Err(failed());
         }
+        // A suspended account gets the same answer: a right password is not confirmed.
         if account.user.fields.status != UserStatus::Active {
-            return Err(AppError::Unauthenticated("this account is suspended: ask an administrator".into()));
+            return Err(failed());
         }
         catalog.record_login_success(account.user.id).await?;
         let account = catalog.credentials(account.user.id).await?.ok_or_else(failed)?;
@@ -220,6 +221,18 @@ impl Auth {
         catalog.store_refresh_token(account.user.id, &digest, family, expires_at).await?;
         let access_token = self.keys.issue(&principal(account), account.session_epoch, self.access_ttl_secs);
         Ok(Session { access_token, refresh_token, expires_in: self.access_ttl_secs, user: account.user.clone() })
+    }
+}
+
+/// The key of the per-address limiter: the address, or its /64 for IPv6,
+/// since one IPv6 client holds a whole /64 and could rotate through it.
+fn throttle_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
     }
 }
 

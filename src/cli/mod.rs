@@ -85,6 +85,11 @@ pub fn run() -> ExitCode {
                 Ok(())
             }
             Command::SeedDemo => {
+                if config.production {
+                    anyhow::bail!(
+                        "seed-demo is refused when ODG_ENV=production: it creates accounts with published passwords"
+                    );
+                }
                 let catalog = Catalog::new(app::open_store(&config).await?);
                 let seeded = demo::seed(&catalog).await.map_err(|e| e.into_anyhow())?;
                 println!("{seeded}");

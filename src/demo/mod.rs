@@ -95,11 +95,11 @@ struct DemoInfrastructure {
 pub const DEMO_PASSWORD: &str = "demo-ODG-2026";
 
 /// One account per role: (username, role, company slug).
-const DEMO_ACCOUNTS: &[(&str, Role, Option<&str>)] = &[
-    ("admin", Role::Admin, None),
-    ("editeur", Role::Editor, None),
-    ("operateur", Role::Operator, Some("comilog")),
-    ("partenaire", Role::Partner, None),
+const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("admin", "Démo administrateur", Role::Admin, None),
+    ("editeur", "Démo éditeur", Role::Editor, None),
+    ("operateur", "Démo opérateur (COMILOG)", Role::Operator, Some("comilog")),
+    ("partenaire", "Démo partenaire", Role::Partner, None),
 ];
 
 /// How many records a seeding added.
@@ -250,14 +250,14 @@ pub async fn seed(catalog: &Catalog) -> AppResult<Seeded> {
         seeded.infrastructures += 1;
     }
 
-    for (username, role, company) in DEMO_ACCOUNTS {
+    for (username, display_name, role, company) in DEMO_ACCOUNTS {
         if catalog.credentials_by_identifier(username).await?.is_some() {
             continue;
         }
         let draft = UserDraft {
             username: username.to_string(),
             email: format!("{username}@demo.odg.example"),
-            display_name: Some(format!("Démo {}", role.as_str().to_lowercase())),
+            display_name: Some(display_name.to_string()),
             role: *role,
             operator_id: company
                 .map(|slug| operator_ids.get(slug).copied().ok_or_else(|| bad("operator", slug)))

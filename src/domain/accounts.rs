@@ -98,15 +98,16 @@ pub struct UserFilter {
     pub statuses: Vec<UserStatus>,
 }
 
+/// Usernames are kept in lower case: `Marie.Nguema` and `marie.nguema` are one account.
 fn validate_username(value: &str) -> AppResult<String> {
-    let v = value.trim();
+    let v = value.trim().to_lowercase();
     let ok = (3..=64).contains(&v.len())
         && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         && !v.contains('@');
     if !ok {
         return Err(AppError::invalid("username", "must be 3 to 64 letters, digits, '.', '_' or '-'"));
     }
-    Ok(v.to_string())
+    Ok(v)
 }
 
 fn validate_email(value: &str) -> AppResult<String> {
@@ -174,7 +175,10 @@ impl Catalog {
             last_login_at: None,
         };
         let user = self.store.insert_user(&fields, &draft.password_hash).await?;
-        let changed = ["username", "email", "displayName", "role", "operatorId"];
+        let mut changed = vec!["username", "email", "displayName", "role"];
+        if user.fields.operator_id.is_some() {
+            changed.push("operatorId");
+        }
         self.audit(actor, "user", user.id, "CREATE", &changed).await?;
         Ok(user)
     }
@@ -228,7 +232,9 @@ impl Catalog {
                 changed.push(name);
             }
         }
-        self.audit(actor, "user", id, "UPDATE", &changed).await?;
+        if !changed.is_empty() {
+            self.audit(actor, "user", id, "UPDATE", &changed).await?;
+        }
         Ok(user)
     }
 

@@ -158,9 +158,9 @@ pub struct AccountQuery;
 impl AccountQuery {
     /// The signed-in account (null when anonymous).
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let domain::Actor::User(me) = viewer(ctx) else { return Ok(None) };
+        let domain::Actor::User(me) = viewer(ctx)? else { return Ok(None) };
         let catalog = ctx.data_unchecked::<domain::Catalog>();
-        Ok(catalog.user(viewer(ctx), me.user_id).await?.map(User))
+        Ok(catalog.user(viewer(ctx)?, me.user_id).await?.map(User))
     }
 
     /// Accounts, by username (admin).
@@ -178,14 +178,14 @@ impl AccountQuery {
             statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
         };
         let params = ListParams { search: filter.search, offset, limit: Some(limit), ..ListParams::default() };
-        let page = catalog(ctx)?.users(viewer(ctx), &domain_filter, &params).await?;
+        let page = catalog(ctx)?.users(viewer(ctx)?, &domain_filter, &params).await?;
         let items = page.items.into_iter().map(User).collect();
         Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))
     }
 
     /// An account by id (admin, or the account itself).
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
-        Ok(catalog(ctx)?.user(viewer(ctx), parse_id("id", &id)?).await?.map(User))
+        Ok(catalog(ctx)?.user(viewer(ctx)?, parse_id("id", &id)?).await?.map(User))
     }
 
     /// Who changed what and when, newest first (admin).
@@ -204,7 +204,7 @@ impl AccountQuery {
             user_id: filter.user_id.as_ref().map(|id| parse_id("filter.userId", id)).transpose()?,
         };
         let params = ListParams { offset, limit: Some(limit), ..ListParams::default() };
-        let page = catalog(ctx)?.audit_entries(viewer(ctx), &domain_filter, &params).await?;
+        let page = catalog(ctx)?.audit_entries(viewer(ctx)?, &domain_filter, &params).await?;
         let items = page.items.into_iter().map(AuditEntry).collect();
         Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))
     }
@@ -254,7 +254,7 @@ impl AccountMutation {
     /// Ends the session of `refreshToken`, or every session of the caller when absent.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: Option<String>) -> Result<bool> {
         let catalog = ctx.data_unchecked::<domain::Catalog>();
-        auth(ctx).logout(catalog, viewer(ctx), refresh_token.as_deref()).await?;
+        auth(ctx).logout(catalog, viewer(ctx)?, refresh_token.as_deref()).await?;
         Ok(true)
     }
 
@@ -266,13 +266,13 @@ impl AccountMutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let catalog = ctx.data_unchecked::<domain::Catalog>();
-        Ok(auth(ctx).change_password(catalog, viewer(ctx), &current_password, &new_password).await?.into())
+        Ok(auth(ctx).change_password(catalog, viewer(ctx)?, &current_password, &new_password).await?.into())
     }
 
     /// Creates an account (admin).
     async fn create_user(&self, ctx: &Context<'_>, input: UserInput) -> Result<User> {
         let catalog = catalog(ctx)?;
-        viewer(ctx).require_admin()?;
+        viewer(ctx)?.require_admin()?;
         let operator_id = input.operator_id.as_ref().map(|id| parse_id("input.operatorId", id)).transpose()?;
         let probe = domain::Stored {
             id: 0,
@@ -298,7 +298,7 @@ impl AccountMutation {
             operator_id,
             password_hash,
         };
-        Ok(User(catalog.create_user(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
+        Ok(User(catalog.create_user(viewer(ctx)?, draft).await.map_err(|e| e.under("input"))?))
     }
 
     /// Changes an account (admin); a new role or status ends its sessions.
@@ -316,29 +316,29 @@ impl AccountMutation {
             operator_id,
             status: input.status.map(Into::into),
         };
-        Ok(User(catalog(ctx)?.update_user(viewer(ctx), id, patch).await.map_err(|e| e.under("input"))?))
+        Ok(User(catalog(ctx)?.update_user(viewer(ctx)?, id, patch).await.map_err(|e| e.under("input"))?))
     }
 
     /// Suspends an account (admin): it can no longer sign in, and its sessions end.
     async fn suspend_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let patch = UserPatch { status: Some(domain::UserStatus::Suspended), ..UserPatch::default() };
-        Ok(User(catalog(ctx)?.update_user(viewer(ctx), parse_id("id", &id)?, patch).await?))
+        Ok(User(catalog(ctx)?.update_user(viewer(ctx)?, parse_id("id", &id)?, patch).await?))
     }
 
     /// Deletes an account (admin); returns its id.
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)?.delete_user(viewer(ctx), parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_user(viewer(ctx)?, parse_id("id", &id)?).await?;
         Ok(id)
     }
 
     /// Sets a new password for an account (admin); its sessions end and any lockout is lifted.
     async fn reset_user_password(&self, ctx: &Context<'_>, id: ID, new_password: String) -> Result<bool> {
         let catalog = catalog(ctx)?;
-        viewer(ctx).require_admin()?;
+        viewer(ctx)?.require_admin()?;
         let id = parse_id("id", &id)?;
-        let user = catalog.user(viewer(ctx), id).await?.ok_or_else(|| AppError::not_found("user", id))?;
+        let user = catalog.user(viewer(ctx)?, id).await?.ok_or_else(|| AppError::not_found("user", id))?;
         let hash = auth(ctx).hash_new_password("newPassword", &new_password, &user).await?;
-        catalog.set_password(viewer(ctx), id, &hash).await?;
+        catalog.set_password(viewer(ctx)?, id, &hash).await?;
         Ok(true)
     }
 }

@@ -238,7 +238,7 @@ impl ExploitationAreaMutation {
             extracted_volume_unit: input.extracted_volume_unit,
         };
         Ok(ExploitationArea(
-            catalog(ctx)?.create_exploitation_area(viewer(ctx), draft).await.map_err(|e| e.under("input"))?,
+            catalog(ctx)?.create_exploitation_area(viewer(ctx)?, draft).await.map_err(|e| e.under("input"))?,
         ))
     }
 
@@ -255,7 +255,7 @@ impl ExploitationAreaMutation {
             MaybeUndefined::Undefined => MaybeUndefined::Undefined,
         };
         let updated = catalog(ctx)?
-            .update_exploitation_area(viewer(ctx), id, |d| {
+            .update_exploitation_area(viewer(ctx)?, id, |d| {
                 if let Some(g) = input.geometry {
                     d.geometry = g.0;
                 }
@@ -274,7 +274,7 @@ impl ExploitationAreaMutation {
 
     /// Deletes an exploitation area; returns its id.
     async fn delete_exploitation_area(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)?.delete_exploitation_area(viewer(ctx), parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_exploitation_area(viewer(ctx)?, parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

@@ -40,13 +40,17 @@ const HALF_EARTH_M: f64 = 20_037_509.0;
 /// The domain, once the caller may read: any account, or anyone when
 /// public read is on. Every query resolver goes through here.
 pub fn catalog<'a>(ctx: &Context<'a>) -> AppResult<&'a Catalog> {
-    viewer(ctx).require_reader(auth(ctx).public_read())?;
+    viewer(ctx)?.require_reader(auth(ctx).public_read())?;
     Ok(ctx.data_unchecked::<Catalog>())
 }
 
-/// Who sends the request (resolved from its bearer token before execution).
-pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Actor {
-    ctx.data_unchecked::<Actor>()
+/// Who sends the request (resolved from its bearer token before execution);
+/// an error if the request carried a token that was refused.
+pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Actor> {
+    match ctx.data_opt::<super::RejectedToken>() {
+        Some(rejected) => Err(AppError::Unauthenticated(rejected.0.clone())),
+        None => Ok(ctx.data_unchecked::<Actor>()),
+    }
 }
 
 pub fn auth<'a>(ctx: &Context<'a>) -> &'a Auth {

@@ -282,14 +282,14 @@ impl DepositMutation {
             description: input.description,
             properties: input.properties.map(|p| p.0).unwrap_or(serde_json::Value::Null),
         };
-        Ok(Deposit(catalog(ctx)?.create_deposit(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
+        Ok(Deposit(catalog(ctx)?.create_deposit(viewer(ctx)?, draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_deposit(&self, ctx: &Context<'_>, id: ID, input: DepositPatch) -> Result<Deposit> {
         let id = parse_id("id", &id)?;
         let operator_id = optional_id("input.operatorId", input.operator_id)?;
         let updated = catalog(ctx)?
-            .update_deposit(viewer(ctx), id, |d| {
+            .update_deposit(viewer(ctx)?, id, |d| {
                 if let Some(g) = input.geometry {
                     d.geometry = g.0;
                 }
@@ -311,7 +311,7 @@ impl DepositMutation {
 
     /// Deletes a deposit; returns its id.
     async fn delete_deposit(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)?.delete_deposit(viewer(ctx), parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_deposit(viewer(ctx)?, parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

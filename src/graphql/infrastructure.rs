@@ -213,7 +213,9 @@ impl InfrastructureMutation {
             capacity_unit: input.capacity_unit,
             description: input.description,
         };
-        Ok(Infrastructure(catalog(ctx)?.create_infrastructure(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
+        Ok(Infrastructure(
+            catalog(ctx)?.create_infrastructure(viewer(ctx)?, draft).await.map_err(|e| e.under("input"))?,
+        ))
     }
 
     async fn update_infrastructure(
@@ -224,7 +226,7 @@ impl InfrastructureMutation {
     ) -> Result<Infrastructure> {
         let id = parse_id("id", &id)?;
         let updated = catalog(ctx)?
-            .update_infrastructure(viewer(ctx), id, |d| {
+            .update_infrastructure(viewer(ctx)?, id, |d| {
                 if let Some(g) = input.geometry {
                     d.geometry = g.0;
                 }
@@ -237,7 +239,7 @@ impl InfrastructureMutation {
 
     /// Deletes an infrastructure record; returns its id.
     async fn delete_infrastructure(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)?.delete_infrastructure(viewer(ctx), parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_infrastructure(viewer(ctx)?, parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

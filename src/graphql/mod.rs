@@ -15,7 +15,7 @@ pub use common::Limits;
 pub use scalars::GeoJson;
 
 use crate::auth::Auth;
-use crate::domain::Catalog;
+use crate::domain::{Actor, Catalog};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use loaders::{CommodityLoader, OperatorLoader};
@@ -55,14 +55,18 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
 }
 
+/// Why the request's bearer token was refused, when it was.
+pub(crate) struct RejectedToken(pub String);
+
 /// How long a DataLoader waits for more keys before it reads a batch.
 const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Runs one request with its own DataLoaders, caching for that request only.
 ///
 /// `bearer` is the access token of the `Authorization` header, if any; a
-/// token that is present but not valid fails the whole request with
-/// `UNAUTHENTICATED`, so the client refreshes instead of seeing less data.
+/// token that is present but not valid makes every field that needs the
+/// caller fail with `UNAUTHENTICATED`, so the client refreshes instead of
+/// silently seeing less.
 pub async fn execute(
     schema: &OdgSchema,
     catalog: &Catalog,
@@ -71,15 +75,17 @@ pub async fn execute(
     client_ip: ClientIp,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let actor = match auth.actor(catalog, bearer).await {
-        Ok(actor) => actor,
-        Err(err) => {
-            let error = async_graphql::Error::from(err).into_server_error(async_graphql::Pos::default());
-            return async_graphql::Response::from_errors(vec![error]);
-        }
+    // A bad token fails every field that needs the caller, but not `login`
+    // or `refreshToken`, which a client with a stale token must still reach.
+    let (actor, rejected) = match auth.actor(catalog, bearer).await {
+        Ok(actor) => (actor, None),
+        Err(err) => (Actor::Anonymous, Some(RejectedToken(err.client_message()))),
     };
+    let mut request = request.data(actor);
+    if let Some(rejected) = rejected {
+        request = request.data(rejected);
+    }
     let request = request
-        .data(actor)
         .data(client_ip)
         .data(catalog.clone())
         .data(

@@ -263,13 +263,13 @@ impl ReferenceMutation {
             color: input.color,
             default_unit: input.default_unit,
         };
-        Ok(Commodity(catalog(ctx)?.create_commodity(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
+        Ok(Commodity(catalog(ctx)?.create_commodity(viewer(ctx)?, draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_commodity(&self, ctx: &Context<'_>, id: ID, input: CommodityPatch) -> Result<Commodity> {
         let id = parse_id("id", &id)?;
         let updated = catalog(ctx)?
-            .update_commodity(viewer(ctx), id, |d| patch!(d, input; code, name_fr, name_en, color, default_unit;))
+            .update_commodity(viewer(ctx)?, id, |d| patch!(d, input; code, name_fr, name_en, color, default_unit;))
             .await
             .map_err(|e| e.under("input"))?;
         Ok(Commodity(updated))
@@ -277,7 +277,7 @@ impl ReferenceMutation {
 
     /// Deletes a commodity no deposit or operator uses; returns its id.
     async fn delete_commodity(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)?.delete_commodity(viewer(ctx), parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_commodity(viewer(ctx)?, parse_id("id", &id)?).await?;
         Ok(id)
     }
 
@@ -292,13 +292,13 @@ impl ReferenceMutation {
             logo_url: input.logo_url,
             commodity_codes: input.commodity_codes,
         };
-        Ok(Operator(catalog(ctx)?.create_operator(viewer(ctx), draft).await.map_err(|e| e.under("input"))?))
+        Ok(Operator(catalog(ctx)?.create_operator(viewer(ctx)?, draft).await.map_err(|e| e.under("input"))?))
     }
 
     async fn update_operator(&self, ctx: &Context<'_>, id: ID, input: OperatorPatch) -> Result<Operator> {
         let id = parse_id("id", &id)?;
         let updated = catalog(ctx)?
-            .update_operator(viewer(ctx), id, |d| {
+            .update_operator(viewer(ctx)?, id, |d| {
                 if let Some(slug) = input.slug {
                     d.slug = Some(slug);
                 }
@@ -311,7 +311,7 @@ impl ReferenceMutation {
 
     /// Deletes an operator that holds no deposit or exploitation area; returns its id.
     async fn delete_operator(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        catalog(ctx)?.delete_operator(viewer(ctx), parse_id("id", &id)?).await?;
+        catalog(ctx)?.delete_operator(viewer(ctx)?, parse_id("id", &id)?).await?;
         Ok(id)
     }
 }

@@ -10,10 +10,8 @@ use crate::domain::{
 use chrono::{DateTime, Utc};
 use entity::{app_user, audit_entry, refresh_token};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 fn credentials_from(m: app_user::Model) -> StorageResult<Credentials> {
     let corrupt = |column: &'static str, value: &str| StorageError::Corrupt {
@@ -65,19 +63,17 @@ impl Store {
             condition = condition.add(app_user::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
         }
         if let Some(term) = params.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", term.to_lowercase().replace(['%', '_'], ""));
+            let pattern = super::text::like_pattern(term);
+            let like = || LikeExpr::new(pattern.clone()).escape('\\');
             condition = condition.add(
                 Condition::any()
-                    .add(Expr::expr(Func::lower(Expr::col(app_user::Column::Username))).like(&pattern))
-                    .add(app_user::Column::Email.like(&pattern)),
+                    .add(Expr::expr(Func::lower(Expr::col(app_user::Column::Username))).like(like()))
+                    .add(app_user::Column::Email.like(like())),
             );
         }
         let select = app_user::Entity::find().filter(condition);
         let total = select.clone().count(&self.db).await?;
-        let mut select = select.order_by_asc(app_user::Column::Username).offset(params.offset);
-        if let Some(limit) = params.limit {
-            select = select.limit(limit);
-        }
+        let select = super::list::paged(select.order_by_asc(app_user::Column::Username), params);
         let items = select.all(&self.db).await?.into_iter().map(|m| credentials_from(m).map(|c| c.user));
         Ok(Page { items: items.collect::<StorageResult<_>>()?, total })
     }
@@ -91,7 +87,7 @@ impl Store {
         let found = app_user::Entity::find()
             .filter(
                 Condition::any()
-                    .add(app_user::Column::Username.eq(identifier))
+                    .add(app_user::Column::Username.eq(identifier.to_lowercase()))
                     .add(app_user::Column::Email.eq(identifier.to_lowercase())),
             )
             .one(&self.db)
@@ -277,10 +273,7 @@ impl Store {
         }
         let select = audit_entry::Entity::find().filter(condition);
         let total = select.clone().count(&self.db).await?;
-        let mut select = select.order_by_desc(audit_entry::Column::Id).offset(params.offset);
-        if let Some(limit) = params.limit {
-            select = select.limit(limit);
-        }
+        let select = super::list::paged(select.order_by_desc(audit_entry::Column::Id), params);
         let items = select
             .all(&self.db)
             .await?

@@ -92,7 +92,7 @@ fn plain_order(ordering: &Ordering) -> (SortKey, Direction) {
     }
 }
 
-fn paged<E: EntityTrait>(select: Select<E>, params: &ListParams) -> Select<E> {
+pub(super) fn paged<E: EntityTrait>(select: Select<E>, params: &ListParams) -> Select<E> {
     match (params.limit, params.offset) {
         (None, 0) => select,
         // SQLite accepts OFFSET only after a LIMIT.

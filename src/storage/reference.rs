@@ -265,7 +265,7 @@ impl Store {
         let done =
             operator::Entity::delete_by_id(id).exec(&self.db).await.map_err(|e| match StorageError::from(e) {
                 StorageError::StillReferenced(_) => {
-                    StorageError::StillReferenced("deposits or exploitation areas".into())
+                    StorageError::StillReferenced("deposits, exploitation areas or operator accounts".into())
                 }
                 other => other,
             })?;

@@ -104,7 +104,7 @@ async fn forged_expired_and_stale_tokens_are_refused(app: &TestApp) {
     ] {
         let body = app.graphql_as(token, "{ me { username } deposits { totalCount } }", json!({})).await;
         assert_eq!(error_code(&body), "UNAUTHENTICATED", "{what} token: {body}");
-        assert!(body["data"].is_null(), "{what} token got data: {body}");
+        assert!(body["data"]["me"].is_null() && body["data"]["deposits"].is_null(), "{what} token got data: {body}");
     }
     // A well-signed token of a suspended account stops working at once.
     let editor = app.token("editeur").await;
@@ -453,4 +453,89 @@ async fn responses_carry_security_headers() {
         .await
         .unwrap();
     assert!(!foreign.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_and_graphiql_can_be_turned_off() {
+    let app =
+        spawn_with(Backend::Sqlite, false, &[("ODG_INTROSPECTION", "false"), ("ODG_GRAPHIQL", "false")]).await.unwrap();
+    let body = app.graphql("{ __schema { queryType { name } } }", json!({})).await;
+    assert!(body["data"]["__schema"].is_null() || body.get("errors").is_some(), "{body}");
+    assert_eq!(app.get("/graphiql").await.status(), 404);
+    // The API itself still answers.
+    assert!(app.graphql("{ deposits { totalCount } }", json!({})).await.get("errors").is_none());
+}
+
+/// Runs the real binary with every log enabled, signs in, refreshes, changes
+/// a password, and checks that no password, hash or token reached the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_log() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log_path = dir.path().join("odg.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_odg"))
+        .args(["serve", "--demo"])
+        .env("ODG_DATA_DIR", dir.path())
+        .env("ODG_BIND", format!("127.0.0.1:{port}"))
+        .env("ODG_JWT_SECRET", JWT_SECRET)
+        .env("RUST_LOG", "trace")
+        .env_remove("DATABASE_URL")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if client.get(format!("{address}/healthz")).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server did not start: {}", std::fs::read_to_string(&log_path).unwrap_or_default());
+    let gql = |token: Option<String>, query: &'static str, variables: Value| {
+        let mut request =
+            client.post(format!("{address}/graphql")).json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let wrong = gql(None, LOGIN, json!({"i": "admin", "p": "Wrong-But-Distinctive-Secret-77"})).await;
+    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+    let session = gql(None, LOGIN, json!({"i": "admin", "p": PASSWORD})).await["data"]["login"].clone();
+    let access = session["accessToken"].as_str().unwrap().to_string();
+    let refresh = session["refreshToken"].as_str().unwrap().to_string();
+    let rotated = gql(None, REFRESH, json!({"t": refresh})).await;
+    let new_refresh = rotated["data"]["refreshToken"]["refreshToken"].as_str().unwrap().to_string();
+    let change =
+        "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }";
+    let changed = gql(
+        Some(rotated["data"]["refreshToken"]["accessToken"].as_str().unwrap().to_string()),
+        change,
+        json!({"c": PASSWORD, "n": "Another-Distinctive-Phrase-88"}),
+    )
+    .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::io::stdout().flush();
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(text.contains("finished processing request"), "the log has no request lines: {text}");
+    for secret in [
+        PASSWORD,
+        "Wrong-But-Distinctive-Secret-77",
+        "Another-Distinctive-Phrase-88",
+        "$argon2id$",
+        JWT_SECRET,
+        access.as_str(),
+        refresh.as_str(),
+        new_refresh.as_str(),
+    ] {
+        assert!(!text.contains(secret), "the log contains a secret ({})", &secret[..secret.len().min(12)]);
+    }
 }
