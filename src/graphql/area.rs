@@ -1,8 +1,8 @@
 //! Exploitation areas: permit and concession zones.
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
-    parse_id, point_input, spatial_params, viewer, whole_set,
+    SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id, point_input,
+    spatial_params, viewer, whole_set,
 };
 use super::loaders::{OperatorsLoader, connection_nodes, prime};
 use super::reference::{Operator, operator_ids, patch};
@@ -12,7 +12,6 @@ use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "domain::PermitStatus")]
@@ -115,26 +114,16 @@ impl ExploitationAreaListExtras {
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
         let areas = catalog(ctx)?.exploitation_areas(&self.filter, &params).await?.items;
-        let operators = ctx
-            .data_unchecked::<OperatorsLoader>()
-            .load_many(areas.iter().filter_map(|a| a.fields.operator_id))
-            .await?;
-        Ok(feature_collection(areas.into_iter().map(|a| {
-            let f = &a.fields;
-            let properties = json!({
-                "name": f.name,
-                "permitNumber": f.permit_number,
-                "status": f.status.as_str(),
-                "operatorId": f.operator_id,
-                "operatorName": f.operator_id.and_then(|id| operators.get(&id)).map(|o| o.fields.name.as_str()),
-                "areaKm2": f.area_km2,
-                "validFrom": f.valid_from,
-                "validTo": f.valid_to,
-                "extractedVolume": f.extracted_volume,
-                "extractedVolumeUnit": f.extracted_volume_unit,
-            });
-            (a.id, to_geojson(&f.geometry), properties)
-        })))
+        let relations = domain::Relations {
+            operators: ctx
+                .data_unchecked::<OperatorsLoader>()
+                .load_many(areas.iter().filter_map(|a| a.fields.operator_id))
+                .await?,
+            ..Default::default()
+        };
+        Ok(GeoJson(domain::feature_collection(
+            areas.iter().map(|a| domain::exploitation_area_feature(a, &relations)).collect(),
+        )))
     }
 }
 

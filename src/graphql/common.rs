@@ -304,13 +304,3 @@ pub fn whole_set(ctx: &Context<'_>, params: &ListParams, total: u64) -> AppResul
     }
     Ok(ListParams { offset: 0, limit: None, ..params.clone() })
 }
-
-/// A GeoJSON FeatureCollection from (id, geometry, properties) triples.
-pub fn feature_collection(features: impl Iterator<Item = (i64, serde_json::Value, serde_json::Value)>) -> GeoJson {
-    let features: Vec<serde_json::Value> = features
-        .map(|(id, geometry, properties)| {
-            serde_json::json!({ "type": "Feature", "id": id, "geometry": geometry, "properties": properties })
-        })
-        .collect();
-    GeoJson(serde_json::json!({ "type": "FeatureCollection", "features": features }))
-}

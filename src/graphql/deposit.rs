@@ -1,8 +1,8 @@
 //! Deposits (gisements).
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
-    parse_id, point_input, spatial_params, viewer, whole_set,
+    SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id, point_input,
+    spatial_params, viewer, whole_set,
 };
 use super::loaders::{CommoditiesLoader, OperatorsLoader, connection_nodes, prime};
 use super::reference::{Commodity, Operator, operator_ids, patch};
@@ -12,7 +12,6 @@ use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Lookahead, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "domain::DepositStatus")]
@@ -134,27 +133,17 @@ impl DepositListExtras {
 }
 
 async fn deposit_features(ctx: &Context<'_>, deposits: Vec<domain::Deposit>) -> Result<GeoJson> {
-    let commodities =
-        ctx.data_unchecked::<CommoditiesLoader>().load_many(deposits.iter().map(|d| d.fields.commodity_id)).await?;
-    let operators =
-        ctx.data_unchecked::<OperatorsLoader>().load_many(deposits.iter().filter_map(|d| d.fields.operator_id)).await?;
-    Ok(feature_collection(deposits.into_iter().map(|d| {
-        let f = &d.fields;
-        let properties = json!({
-            "name": f.name,
-            "status": f.status.as_str(),
-            "commodityCode": commodities.get(&f.commodity_id).map(|c| c.fields.code.as_str()),
-            "operatorId": f.operator_id,
-            "operatorName": f.operator_id.and_then(|id| operators.get(&id)).map(|o| o.fields.name.as_str()),
-            "estimatedQuantity": f.estimated_quantity,
-            "quantityUnit": f.quantity_unit,
-            "grade": f.grade,
-            "gradeUnit": f.grade_unit,
-            "discoveryDate": f.discovery_date,
-            "province": f.province,
-        });
-        (d.id, to_geojson(&f.geometry), properties)
-    })))
+    let relations = domain::Relations {
+        commodities: ctx
+            .data_unchecked::<CommoditiesLoader>()
+            .load_many(deposits.iter().map(|d| d.fields.commodity_id))
+            .await?,
+        operators: ctx
+            .data_unchecked::<OperatorsLoader>()
+            .load_many(deposits.iter().filter_map(|d| d.fields.operator_id))
+            .await?,
+    };
+    Ok(GeoJson(domain::feature_collection(deposits.iter().map(|d| domain::deposit_feature(d, &relations)).collect())))
 }
 
 async fn prime_deposit_relations(

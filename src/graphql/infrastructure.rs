@@ -1,8 +1,8 @@
 //! Infrastructure: roads, railways, pipelines, power lines, ports.
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, feature_collection, geometry_input, nearest_within,
-    parse_id, point_input, spatial_params, viewer, whole_set,
+    SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id, point_input,
+    spatial_params, viewer, whole_set,
 };
 use super::reference::patch;
 use super::scalars::GeoJson;
@@ -11,7 +11,6 @@ use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "domain::InfrastructureKind")]
@@ -114,18 +113,7 @@ impl InfrastructureListExtras {
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
         let params = whole_set(ctx, &self.params, self.total)?;
         let items = catalog(ctx)?.infrastructures(&self.filter, &params).await?.items;
-        Ok(feature_collection(items.into_iter().map(|i| {
-            let f = &i.fields;
-            let properties = json!({
-                "name": f.name,
-                "kind": f.kind.as_str(),
-                "status": f.status.as_str(),
-                "lengthKm": f.length_km,
-                "capacity": f.capacity,
-                "capacityUnit": f.capacity_unit,
-            });
-            (i.id, to_geojson(&f.geometry), properties)
-        })))
+        Ok(GeoJson(domain::feature_collection(items.iter().map(domain::infrastructure_feature).collect())))
     }
 }
 

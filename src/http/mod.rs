@@ -55,8 +55,10 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
     if graphiql {
         router = router.route("/graphiql", get(graphiql_page));
     }
+    let ogc = crate::ogc::router(crate::ogc::OgcState { catalog: state.catalog.clone(), auth: state.auth.clone() });
     router
         .with_state(state)
+        .merge(ogc)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

@@ -377,3 +377,14 @@ impl Store {
         Ok(infrastructure::Entity::delete_by_id(id).exec(&self.db).await?.rows_affected > 0)
     }
 }
+
+impl Store {
+    /// Bounding boxes of all deposits, exploitation areas and infrastructure.
+    pub async fn extents(&self) -> StorageResult<[Option<crate::spatial::Bbox>; 3]> {
+        Ok([
+            list::extent::<deposit::Entity>(&self.db).await?,
+            list::extent::<exploitation_area::Entity>(&self.db).await?,
+            list::extent::<infrastructure::Entity>(&self.db).await?,
+        ])
+    }
+}

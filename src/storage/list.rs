@@ -267,3 +267,27 @@ pub(super) async fn explain_bbox<E: Spatial>(
     txn.commit().await?;
     Ok(rows.iter().map(|r| r.try_get::<String>("", column)).collect::<Result<_, _>>()?)
 }
+
+/// The bounding box of every geometry of a spatial table, `None` when empty.
+pub(super) async fn extent<E: Spatial>(db: &DatabaseConnection) -> StorageResult<Option<Bbox>> {
+    use sea_orm::sea_query::Func;
+    let row = db
+        .query_one(
+            &sea_orm::sea_query::Query::select()
+                .expr_as(Func::min(Expr::col(sea_orm::sea_query::Alias::new("min_lon"))), "min_lon")
+                .expr_as(Func::min(Expr::col(sea_orm::sea_query::Alias::new("min_lat"))), "min_lat")
+                .expr_as(Func::max(Expr::col(sea_orm::sea_query::Alias::new("max_lon"))), "max_lon")
+                .expr_as(Func::max(Expr::col(sea_orm::sea_query::Alias::new("max_lat"))), "max_lat")
+                .from(E::default().table_ref())
+                .to_owned(),
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let get = |c: &str| row.try_get::<Option<f64>>("", c);
+    Ok(match (get("min_lon")?, get("min_lat")?, get("max_lon")?, get("max_lat")?) {
+        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => {
+            Some(Bbox { min_lon, min_lat, max_lon, max_lat })
+        }
+        _ => None,
+    })
+}

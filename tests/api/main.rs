@@ -7,6 +7,7 @@ mod conformance;
 mod errors;
 mod http;
 mod mutations;
+mod ogc;
 mod queries;
 mod security;
 mod storage;

@@ -1,0 +1,324 @@
+//! OGC API – Features (Part 1, Core + GeoJSON) over the domain collections,
+//! so QGIS, ArcGIS and GDAL read ODG's data directly. Same permissions as
+//! GraphQL: public read, or a bearer token (header, or `access_token` query
+//! parameter for clients that cannot set headers).
+
+mod openapi;
+
+use crate::auth::Auth;
+use crate::domain::{self, Actor, Catalog, DepositFilter, ExploitationAreaFilter, InfrastructureFilter, ListParams};
+use crate::error::{AppError, AppResult};
+use crate::spatial::Bbox;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Default and largest `limit` of an items page.
+const DEFAULT_LIMIT: u64 = 10;
+const MAX_LIMIT: u64 = 10_000;
+
+const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+];
+
+/// The collections: (id, title, description).
+const COLLECTIONS: &[(&str, &str, &str)] = &[
+    ("deposits", "Gisements / Deposits", "Mineral deposits: points or outlines, with commodity, operator and status."),
+    (
+        "exploitation-areas",
+        "Zones d'exploitation / Exploitation areas",
+        "Exploitation permit zones, with permit number, validity and geodesic area.",
+    ),
+    (
+        "infrastructure",
+        "Infrastructures / Infrastructure",
+        "Roads, railways, pipelines, power lines and ports, with geodesic length.",
+    ),
+];
+
+#[derive(Clone)]
+pub struct OgcState {
+    pub catalog: Catalog,
+    pub auth: Auth,
+}
+
+pub fn router(state: OgcState) -> Router {
+    Router::new()
+        .route("/", get(landing))
+        .route("/conformance", get(conformance))
+        .route("/api", get(openapi::document))
+        .route("/collections", get(collections))
+        .route("/collections/{id}", get(collection))
+        .route("/collections/{id}/items", get(items))
+        .route("/collections/{id}/items/{feature_id}", get(item))
+        .with_state(state)
+}
+
+/// The base URL links are built on, from the request's Host (and the
+/// scheme a proxy reports), so links work behind nginx.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme =
+        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// The caller, from a bearer header or an `access_token` parameter; it must be allowed to read.
+async fn reader(state: &OgcState, headers: &HeaderMap, query: &HashMap<String, String>) -> AppResult<Actor> {
+    let header_token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let token = header_token.or_else(|| query.get("access_token").cloned());
+    let actor = state.auth.actor(&state.catalog, token.as_deref()).await?;
+    actor.require_reader(state.auth.public_read())?;
+    Ok(actor)
+}
+
+fn wants_html(headers: &HeaderMap, query: &HashMap<String, String>) -> bool {
+    match query.get("f").map(String::as_str) {
+        Some("html") => true,
+        Some(_) => false,
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html") && !accept.contains("json")),
+    }
+}
+
+async fn landing(
+    State(state): State<OgcState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let base = base_url(&headers);
+    if wants_html(&headers, &query) {
+        let page = format!(
+            "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>ODG</title>\
+             <h1>ODG</h1><p>Données minières géospatiales / Geospatial mining data.</p><ul>\
+             <li><a href=\"{base}/graphiql\">GraphiQL</a> (GraphQL: <code>{base}/graphql</code>)</li>\
+             <li><a href=\"{base}/collections?f=json\">OGC API – Features: collections</a></li>\
+             <li><a href=\"{base}/api\">OpenAPI</a> · <a href=\"{base}/conformance\">conformance</a></li></ul></html>"
+        );
+        return Html(page).into_response();
+    }
+    let _ = &state;
+    Json(json!({
+        "title": "ODG",
+        "description": "Geospatial data of the mining administration: deposits, exploitation areas, infrastructure.",
+        "links": [
+            {"href": format!("{base}/?f=json"), "rel": "self", "type": "application/json", "title": "This document"},
+            {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "The API definition"},
+            {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "Conformance classes"},
+            {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "Collections"},
+        ]
+    }))
+    .into_response()
+}
+
+async fn conformance() -> Json<Value> {
+    Json(json!({ "conformsTo": CONFORMANCE }))
+}
+
+fn collection_json(base: &str, index: usize, extent: Option<Bbox>) -> Value {
+    let (id, title, description) = COLLECTIONS[index];
+    let mut value = json!({
+        "id": id,
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "links": [
+            {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json"},
+            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
+        ]
+    });
+    if let Some(b) = extent {
+        value["extent"] = json!({"spatial": {"bbox": [[b.min_lon, b.min_lat, b.max_lon, b.max_lat]],
+            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
+    }
+    value
+}
+
+fn collection_index(id: &str) -> AppResult<usize> {
+    COLLECTIONS.iter().position(|(cid, _, _)| *cid == id).ok_or_else(|| AppError::not_found("collection", id))
+}
+
+async fn collections(
+    State(state): State<OgcState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
+    reader(&state, &headers, &query).await?;
+    let base = base_url(&headers);
+    let extents = state.catalog.store().extents().await?;
+    let list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| collection_json(&base, i, extents[i])).collect();
+    Ok(Json(json!({
+        "collections": list,
+        "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}]
+    })))
+}
+
+async fn collection(
+    State(state): State<OgcState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
+    reader(&state, &headers, &query).await?;
+    let index = collection_index(&id)?;
+    let extents = state.catalog.store().extents().await?;
+    Ok(Json(collection_json(&base_url(&headers), index, extents[index])))
+}
+
+/// The items parameters: limit, offset, bbox; anything else is refused.
+fn items_params(query: &HashMap<String, String>) -> AppResult<ListParams> {
+    for key in query.keys() {
+        if !matches!(key.as_str(), "limit" | "offset" | "bbox" | "f" | "access_token") {
+            return Err(AppError::invalid(key.as_str(), "is not a parameter of this collection (limit, offset, bbox)"));
+        }
+    }
+    let number = |name: &str, default: u64| -> AppResult<u64> {
+        match query.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| AppError::invalid(name, "must be a whole number ≥ 0")),
+        }
+    };
+    let limit = number("limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    let offset = number("offset", 0)?;
+    let mut spatial = Vec::new();
+    if let Some(bbox) = query.get("bbox") {
+        let n: Vec<f64> = bbox
+            .split(',')
+            .map(|v| v.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| AppError::invalid("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat"))?;
+        if n.len() != 4 || n[0] > n[2] || n[1] > n[3] {
+            return Err(AppError::invalid("bbox", "must be four numbers minLon,minLat,maxLon,maxLat with min ≤ max"));
+        }
+        spatial.push(domain::SpatialFilter::Bbox(Bbox { min_lon: n[0], min_lat: n[1], max_lon: n[2], max_lat: n[3] }));
+    }
+    Ok(ListParams {
+        spatial,
+        ordering: domain::Ordering::By(domain::SortKey::CreatedAt, domain::Direction::Asc),
+        offset,
+        limit: Some(limit),
+        ..ListParams::default()
+    })
+}
+
+fn geojson_response(value: Value) -> Response {
+    let mut response = Json(value).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    response
+}
+
+async fn items(
+    State(state): State<OgcState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
+    reader(&state, &headers, &query).await?;
+    collection_index(&id)?;
+    let params = items_params(&query)?;
+    let catalog = &state.catalog;
+    let (features, matched) = match id.as_str() {
+        "deposits" => {
+            let page = catalog.deposits(&DepositFilter::default(), &params).await?;
+            let relations = catalog.deposit_relations(&page.items).await?;
+            (page.items.iter().map(|d| domain::deposit_feature(d, &relations)).collect::<Vec<_>>(), page.total)
+        }
+        "exploitation-areas" => {
+            let page = catalog.exploitation_areas(&ExploitationAreaFilter::default(), &params).await?;
+            let relations = catalog.exploitation_area_relations(&page.items).await?;
+            (page.items.iter().map(|a| domain::exploitation_area_feature(a, &relations)).collect(), page.total)
+        }
+        _ => {
+            let page = catalog.infrastructures(&InfrastructureFilter::default(), &params).await?;
+            (page.items.iter().map(domain::infrastructure_feature).collect(), page.total)
+        }
+    };
+    let base = base_url(&headers);
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    let returned = features.len() as u64;
+    let page_link = |offset: u64, rel: &str| {
+        let mut href = format!("{base}/collections/{id}/items?limit={limit}&offset={offset}");
+        if let Some(bbox) = query.get("bbox") {
+            href.push_str(&format!("&bbox={bbox}"));
+        }
+        json!({"href": href, "rel": rel, "type": "application/geo+json"})
+    };
+    let mut links = vec![page_link(params.offset, "self")];
+    if params.offset + returned < matched {
+        links.push(page_link(params.offset + returned, "next"));
+    }
+    if params.offset > 0 {
+        links.push(page_link(params.offset.saturating_sub(limit), "prev"));
+    }
+    links.push(json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}));
+    Ok(geojson_response(json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": returned,
+        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "features": features,
+        "links": links,
+    })))
+}
+
+async fn item(
+    State(state): State<OgcState>,
+    Path((id, feature_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
+    reader(&state, &headers, &query).await?;
+    collection_index(&id)?;
+    let not_found = || AppError::not_found("feature", &feature_id);
+    let fid: i64 = feature_id.parse().map_err(|_| not_found())?;
+    let catalog = &state.catalog;
+    let mut feature = match id.as_str() {
+        "deposits" => {
+            let d = catalog.deposit(fid).await?.ok_or_else(not_found)?;
+            let relations = catalog.deposit_relations(std::slice::from_ref(&d)).await?;
+            domain::deposit_feature(&d, &relations)
+        }
+        "exploitation-areas" => {
+            let a = catalog.exploitation_area(fid).await?.ok_or_else(not_found)?;
+            let relations = catalog.exploitation_area_relations(std::slice::from_ref(&a)).await?;
+            domain::exploitation_area_feature(&a, &relations)
+        }
+        _ => domain::infrastructure_feature(&catalog.infrastructure(fid).await?.ok_or_else(not_found)?),
+    };
+    let base = base_url(&headers);
+    feature["links"] = json!([
+        {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": "application/geo+json"},
+        {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
+    ]);
+    Ok(geojson_response(feature))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_parameters_and_bad_boxes_are_refused() {
+        let q = |s: &str| -> HashMap<String, String> {
+            s.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert!(items_params(&q("colour=red")).is_err());
+        assert!(items_params(&q("bbox=14,-2,13,-1")).is_err());
+        assert!(items_params(&q("bbox=a,b,c,d")).is_err());
+        assert_eq!(items_params(&q("limit=999999")).unwrap().limit, Some(MAX_LIMIT));
+    }
+}

@@ -1,0 +1,66 @@
+//! The OpenAPI 3.0 description of the OGC API – Features endpoints.
+
+use axum::Json;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+fn ogc_error() -> Value {
+    json!({"description": "An error: {\"code\", \"message\"}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+pub async fn document() -> impl IntoResponse {
+    let collection_id = json!({"name": "collectionId", "in": "path", "required": true,
+        "schema": {"type": "string", "enum": ["deposits", "exploitation-areas", "infrastructure"]}});
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ODG — OGC API – Features",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Deposits, exploitation areas and infrastructure of the mining administration, as GeoJSON. \
+                            Send `Authorization: Bearer <access token>` (or `access_token=`) unless public read is on."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+                "Link": {"type": "object", "required": ["href"],
+                    "properties": {"href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"}}}
+            }
+        },
+        "security": [{}, {"bearer": []}],
+        "paths": {
+            "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage",
+                "responses": {"200": {"description": "Links to the API definition, conformance and collections",
+                    "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}}}},
+            "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
+                "responses": {"200": {"description": "The conformance classes implemented",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}}}}}}}},
+            "/api": {"get": {"summary": "This document", "operationId": "getApi",
+                "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/vnd.oai.openapi+json;version=3.0": {"schema": {"type": "object"}}}}}}},
+            "/collections": {"get": {"summary": "The collections", "operationId": "getCollections",
+                "responses": {"200": {"description": "Collections with their extent", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "401": ogc_error()}}},
+            "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection",
+                "parameters": [collection_id],
+                "responses": {"200": {"description": "The collection", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "401": ogc_error(), "404": ogc_error()}}},
+            "/collections/{collectionId}/items": {"get": {"summary": "Features of a collection", "operationId": "getFeatures",
+                "parameters": [collection_id,
+                    {"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}},
+                    {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+                        "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}}],
+                "responses": {"200": {"description": "A GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links",
+                    "content": {"application/geo+json": {"schema": {"type": "object"}}}},
+                    "400": ogc_error(), "401": ogc_error(), "404": ogc_error()}}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature",
+                "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "A GeoJSON Feature", "content": {"application/geo+json": {"schema": {"type": "object"}}}},
+                    "401": ogc_error(), "404": ogc_error()}}}
+        }
+    });
+    ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.0")], Json(doc))
+}

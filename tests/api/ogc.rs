@@ -1,0 +1,149 @@
+//! OGC API – Features: the endpoints, paging, permissions, both backends
+//! alike, and GDAL's OAPIF driver as an independent client.
+
+use crate::helpers::{Backend, TestApp, json_diff, spawn_app, spawn_empty};
+use crate::on_both_backends;
+use serde_json::{Value, json};
+
+on_both_backends!(items_page_through_a_collection_with_next_links, a_feature_and_errors_answer_as_the_standard_says);
+
+async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn items_page_through_a_collection_with_next_links(app: &TestApp) {
+    let (status, landing) = get_json(app, "/?f=json").await;
+    assert_eq!(status, 200);
+    let rels: Vec<&str> = landing["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel), "landing page lacks {rel}: {landing}");
+    }
+    let (_, conformance) = get_json(app, "/conformance").await;
+    assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-1/1.0/conf/core"));
+    let (_, collections) = get_json(app, "/collections").await;
+    let ids: Vec<&str> =
+        collections["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["deposits", "exploitation-areas", "infrastructure"]);
+    assert_eq!(collections["collections"][0]["extent"]["spatial"]["bbox"][0].as_array().unwrap().len(), 4);
+
+    let total = app.data("{ deposits { totalCount } }", json!({})).await["deposits"]["totalCount"].as_u64().unwrap();
+    let mut seen = Vec::new();
+    let mut path = "/collections/deposits/items?limit=7".to_string();
+    loop {
+        let response = app.get(&path).await;
+        assert_eq!(response.headers()["content-type"], "application/geo+json");
+        let page: Value = response.json().await.unwrap();
+        assert_eq!(page["numberMatched"], total);
+        assert_eq!(page["numberReturned"], page["features"].as_array().unwrap().len());
+        seen.extend(page["features"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()));
+        match page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next") {
+            Some(next) => path = next["href"].as_str().unwrap().trim_start_matches(&app.address).to_string(),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len() as u64, total, "pages overlap or miss features: {seen:?}");
+
+    let (_, boxed) = get_json(app, "/collections/deposits/items?bbox=12.9,-1.9,13.8,-1.2&limit=100").await;
+    let gql = app
+        .data(
+            "{ deposits(filter: {bbox: {west: 12.9, south: -1.9, east: 13.8, north: -1.2}}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(boxed["numberMatched"], gql["deposits"]["totalCount"]);
+    assert!(boxed["features"][0]["properties"]["commodityCode"].is_string());
+}
+
+async fn a_feature_and_errors_answer_as_the_standard_says(app: &TestApp) {
+    let (status, feature) = get_json(app, "/collections/exploitation-areas/items/1").await;
+    assert_eq!(status, 200);
+    assert_eq!(feature["type"], "Feature");
+    assert!(feature["properties"]["areaKm2"].as_f64().unwrap() > 0.0);
+    assert_eq!(get_json(app, "/collections/exploitation-areas/items/99999").await.0, 404);
+    assert_eq!(get_json(app, "/collections/nowhere").await.0, 404);
+    assert_eq!(get_json(app, "/collections/deposits/items?bbox=14,-1,13,-2").await.0, 400);
+    assert_eq!(get_json(app, "/collections/deposits/items?colour=red").await.0, 400);
+    let (status, api) = get_json(app, "/api").await;
+    assert_eq!(status, 200);
+    assert_eq!(api["openapi"], "3.0.3");
+    assert!(api["paths"]["/collections/{collectionId}/items"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_serve_the_same_items() {
+    let Some(postgis) = spawn_app(Backend::Postgis).await else { return };
+    let sqlite = spawn_app(Backend::Sqlite).await.unwrap();
+    for path in [
+        "/collections",
+        "/collections/deposits/items?limit=100",
+        "/collections/exploitation-areas/items?limit=3&offset=2",
+        "/collections/infrastructure/items?bbox=12,-2,14,0",
+        "/collections/deposits/items/3",
+    ] {
+        let (_, mut a) = get_json(&sqlite, path).await;
+        let (_, mut b) = get_json(&postgis, path).await;
+        for v in [&mut a, &mut b] {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("timeStamp");
+                o.remove("links");
+            }
+            if let Some(cs) = v["collections"].as_array_mut() {
+                cs.iter_mut().for_each(|c| {
+                    c.as_object_mut().unwrap().remove("links");
+                });
+            }
+        }
+        if let Some(d) = json_diff(&a, &b, path) {
+            panic!("SQLite and PostGIS differ: {d}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_public_read_the_collections_need_a_token() {
+    let app = spawn_empty(Backend::Sqlite).await.unwrap();
+    assert_eq!(app.get("/collections").await.status(), 401);
+    let with_header =
+        app.client.get(format!("{}/collections", app.address)).bearer_auth(&app.admin_token).send().await.unwrap();
+    assert_eq!(with_header.status(), 200);
+    let with_parameter = app.get(&format!("/collections/deposits/items?access_token={}", app.admin_token)).await;
+    assert_eq!(with_parameter.status(), 200);
+}
+
+/// GDAL's OAPIF driver lists the collections and downloads every deposit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_reads_the_collections() {
+    if std::process::Command::new("ogr2ogr").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must have gdal-bin (./scripts/test.sh installs it)");
+        eprintln!("skipped: ogr2ogr is not installed (./scripts/test.sh installs gdal-bin)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let address = app.address.clone();
+    let info = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("ogrinfo").args(["-ro", "-so", &format!("OAPIF:{address}")]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let listing = String::from_utf8_lossy(&info.stdout);
+    assert!(listing.contains("deposits") && listing.contains("exploitation-areas"), "{listing}");
+    let out = app.dir.path().join("deposits.geojson");
+    let (address, target) = (app.address.clone(), out.clone());
+    let copy = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("ogr2ogr")
+            .args(["-f", "GeoJSON", target.to_str().unwrap(), &format!("OAPIF:{address}/collections/deposits")])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(copy.status.success(), "{}", String::from_utf8_lossy(&copy.stderr));
+    let downloaded: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let total = app.data("{ deposits { totalCount } }", json!({})).await["deposits"]["totalCount"].clone();
+    assert_eq!(downloaded["features"].as_array().unwrap().len() as u64, total.as_u64().unwrap());
+}
