@@ -93,17 +93,28 @@ pub struct OperatorFilter {
     pub commodity_ids: Vec<i64>,
 }
 
+/// A closed or half-open interval of dates (`None`: unbounded on that side).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub start: Option<chrono::NaiveDate>,
+    pub end: Option<chrono::NaiveDate>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct DepositFilter {
     pub statuses: Vec<DepositStatus>,
     pub commodity_ids: Vec<i64>,
     pub operator_ids: Vec<i64>,
+    /// Discovery date within the range (deposits without one never match).
+    pub discovered: Option<DateRange>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct ExploitationAreaFilter {
     pub statuses: Vec<PermitStatus>,
     pub operator_ids: Vec<i64>,
+    /// Validity period overlapping the range (an open end is unbounded).
+    pub valid_during: Option<DateRange>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -1,8 +1,8 @@
 //! Exploitation areas: permit and concession zones.
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id, point_input,
-    spatial_params, viewer, whole_set,
+    DateRangeInput, SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id,
+    point_input, spatial_params, viewer, whole_set,
 };
 use super::loaders::{OperatorsLoader, connection_nodes, prime};
 use super::reference::{Operator, operator_ids, patch};
@@ -85,6 +85,8 @@ pub struct ExploitationAreaFilterInput {
     pub search: Option<String>,
     pub status: Option<Vec<PermitStatus>>,
     pub operator_id: Option<Vec<ID>>,
+    /// Validity period overlapping this range.
+    pub valid_during: Option<DateRangeInput>,
     #[graphql(flatten)]
     pub spatial: SpatialFilterInput,
 }
@@ -94,6 +96,7 @@ impl ExploitationAreaFilterInput {
         Ok(ExploitationAreaFilter {
             statuses: self.status.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
             operator_ids: operator_ids(self.operator_id.clone())?,
+            valid_during: self.valid_during.map(|r| r.to_range("filter.validDuring")).transpose()?,
         })
     }
 }

@@ -130,6 +130,24 @@ pub fn nearest_within(search: Option<String>, spatial: &SpatialFilterInput) -> A
     Ok(ListParams { search, spatial: spatial.to_filters("filter")?, ..ListParams::default() })
 }
 
+/// Dates from `from` to `to`, both included; either may be left open.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct DateRangeInput {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl DateRangeInput {
+    pub fn to_range(self, field: &str) -> AppResult<domain::DateRange> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(AppError::invalid(field, format!("from {from} is after to {to}")));
+        }
+        Ok(domain::DateRange { start: self.from, end: self.to })
+    }
+}
+
 /// A longitude/latitude box, west ≤ east.
 #[derive(InputObject, Clone, Debug)]
 #[graphql(name = "BBoxInput")]

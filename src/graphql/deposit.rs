@@ -1,8 +1,8 @@
 //! Deposits (gisements).
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id, point_input,
-    spatial_params, viewer, whole_set,
+    DateRangeInput, SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id,
+    point_input, spatial_params, viewer, whole_set,
 };
 use super::loaders::{CommoditiesLoader, OperatorsLoader, connection_nodes, prime};
 use super::reference::{Commodity, Operator, operator_ids, patch};
@@ -96,6 +96,8 @@ pub struct DepositFilterInput {
     /// Commodity codes, e.g. ["MN", "AU"].
     pub commodity_code: Option<Vec<String>>,
     pub operator_id: Option<Vec<ID>>,
+    /// Discovery date within this range (deposits without one are left out).
+    pub discovery_date: Option<DateRangeInput>,
     #[graphql(flatten)]
     pub spatial: SpatialFilterInput,
 }
@@ -107,6 +109,7 @@ impl DepositFilterInput {
             statuses: self.status.clone().unwrap_or_default().into_iter().map(Into::into).collect(),
             commodity_ids: catalog(ctx)?.commodity_ids("filter.commodityCode", &codes).await?,
             operator_ids: operator_ids(self.operator_id.clone())?,
+            discovered: self.discovery_date.map(|r| r.to_range("filter.discoveryDate")).transpose()?,
         })
     }
 }

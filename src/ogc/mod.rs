@@ -3,6 +3,7 @@
 //! GraphQL: public read, or a bearer token (header, or `access_token` query
 //! parameter for clients that cannot set headers).
 
+mod crs;
 mod openapi;
 
 use crate::auth::Auth;
@@ -25,6 +26,7 @@ const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
 
 /// The collections: (id, title, description).
@@ -135,7 +137,8 @@ fn collection_json(base: &str, index: usize, extent: Option<Bbox>) -> Value {
         "title": title,
         "description": description,
         "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "crs": crs::SUPPORTED,
+        "storageCrs": crs::CRS84,
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json"},
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
@@ -179,11 +182,30 @@ async fn collection(
     Ok(Json(collection_json(&base_url(&headers), index, extents[index])))
 }
 
-/// The items parameters: limit, offset, bbox; anything else is refused.
-fn items_params(query: &HashMap<String, String>) -> AppResult<ListParams> {
+/// Parameters every collection takes.
+const COMMON_PARAMETERS: &[&str] = &["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f", "access_token"];
+
+/// The attribute filters of each collection, as query parameters (lists are comma-separated).
+fn property_parameters(collection: &str) -> &'static [&'static str] {
+    match collection {
+        "deposits" => &["status", "commodityCode", "operatorId"],
+        "exploitation-areas" => &["status", "operatorId"],
+        _ => &["kind", "status"],
+    }
+}
+
+/// An items request, read and checked.
+struct ItemsQuery {
+    params: ListParams,
+    crs: crs::Crs,
+    dates: Option<domain::DateRange>,
+}
+
+fn items_query(collection: &str, query: &HashMap<String, String>) -> AppResult<ItemsQuery> {
     for key in query.keys() {
-        if !matches!(key.as_str(), "limit" | "offset" | "bbox" | "f" | "access_token") {
-            return Err(AppError::invalid(key.as_str(), "is not a parameter of this collection (limit, offset, bbox)"));
+        if !COMMON_PARAMETERS.contains(&key.as_str()) && !property_parameters(collection).contains(&key.as_str()) {
+            let known = [COMMON_PARAMETERS, property_parameters(collection)].concat().join(", ");
+            return Err(AppError::invalid(key.as_str(), format!("is not a parameter of this collection ({known})")));
         }
     }
     let number = |name: &str, default: u64| -> AppResult<u64> {
@@ -194,31 +216,98 @@ fn items_params(query: &HashMap<String, String>) -> AppResult<ListParams> {
     };
     let limit = number("limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
     let offset = number("offset", 0)?;
+    let output_crs = query.get("crs").map(|c| crs::Crs::parse("crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
+    let bbox_crs =
+        query.get("bbox-crs").map(|c| crs::Crs::parse("bbox-crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let mut spatial = Vec::new();
     if let Some(bbox) = query.get("bbox") {
         let n: Vec<f64> = bbox
             .split(',')
             .map(|v| v.trim().parse::<f64>())
             .collect::<Result<_, _>>()
-            .map_err(|_| AppError::invalid("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat"))?;
+            .map_err(|_| AppError::invalid("bbox", "must be four numbers: minx,miny,maxx,maxy"))?;
         if n.len() != 4 || n[0] > n[2] || n[1] > n[3] {
-            return Err(AppError::invalid("bbox", "must be four numbers minLon,minLat,maxLon,maxLat with min ≤ max"));
+            return Err(AppError::invalid("bbox", "must be four numbers minx,miny,maxx,maxy with min ≤ max"));
         }
-        spatial.push(domain::SpatialFilter::Bbox(Bbox { min_lon: n[0], min_lat: n[1], max_lon: n[2], max_lat: n[3] }));
+        spatial.push(domain::SpatialFilter::Bbox(bbox_crs.bbox_to_lon_lat([n[0], n[1], n[2], n[3]])));
     }
-    Ok(ListParams {
-        spatial,
-        ordering: domain::Ordering::By(domain::SortKey::CreatedAt, domain::Direction::Asc),
-        offset,
-        limit: Some(limit),
-        ..ListParams::default()
+    let dates = match query.get("datetime") {
+        None => None,
+        Some(_) if collection == "infrastructure" => {
+            return Err(AppError::invalid("datetime", "infrastructure has no date to filter on"));
+        }
+        Some(value) => Some(parse_datetime(value)?),
+    };
+    Ok(ItemsQuery {
+        params: ListParams {
+            spatial,
+            ordering: domain::Ordering::By(domain::SortKey::CreatedAt, domain::Direction::Asc),
+            offset,
+            limit: Some(limit),
+            ..ListParams::default()
+        },
+        crs: output_crs,
+        dates,
     })
 }
 
-fn geojson_response(value: Value) -> Response {
+/// An RFC 3339 instant or interval (`start/end`, either side `..` or empty),
+/// as dates: the collections' temporal properties are dates.
+fn parse_datetime(value: &str) -> AppResult<domain::DateRange> {
+    let date = |text: &str| -> AppResult<Option<chrono::NaiveDate>> {
+        let text = text.trim();
+        if text.is_empty() || text == ".." {
+            return Ok(None);
+        }
+        chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::invalid("datetime", "must be an RFC 3339 date or interval, e.g. 2010-01-01/.."))
+    };
+    let range = match value.split_once('/') {
+        Some((start, end)) => domain::DateRange { start: date(start)?, end: date(end)? },
+        None => {
+            let day = date(value)?;
+            domain::DateRange { start: day, end: day }
+        }
+    };
+    if let (Some(start), Some(end)) = (range.start, range.end)
+        && start > end
+    {
+        return Err(AppError::invalid("datetime", "the interval ends before it starts"));
+    }
+    Ok(range)
+}
+
+/// The comma-separated values of a list parameter, each parsed.
+fn list_of<T>(query: &HashMap<String, String>, name: &str, parse: impl Fn(&str) -> Option<T>) -> AppResult<Vec<T>> {
+    let Some(raw) = query.get(name) else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| parse(v).ok_or_else(|| AppError::invalid(name, format!("{v:?} is not a valid value"))))
+        .collect()
+}
+
+fn geojson_response(output_crs: crs::Crs, value: Value) -> Response {
     let mut response = Json(value).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    let content_crs = format!("<{}>", output_crs.uri());
+    if let Ok(value) = HeaderValue::from_str(&content_crs) {
+        response.headers_mut().insert("content-crs", value);
+    }
     response
+}
+
+/// Percent-encodes a query component.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn items(
@@ -229,32 +318,55 @@ async fn items(
 ) -> AppResult<Response> {
     reader(&state, &headers, &query).await?;
     collection_index(&id)?;
-    let params = items_params(&query)?;
+    let ItemsQuery { params, crs: output_crs, dates } = items_query(&id, &query)?;
     let catalog = &state.catalog;
-    let (features, matched) = match id.as_str() {
+    let id_list = |name: &str| list_of(&query, name, |v| v.parse::<i64>().ok());
+    let (mut features, matched) = match id.as_str() {
         "deposits" => {
-            let page = catalog.deposits(&DepositFilter::default(), &params).await?;
+            let codes = list_of(&query, "commodityCode", |v| Some(v.to_string()))?;
+            let filter = DepositFilter {
+                statuses: list_of(&query, "status", domain::DepositStatus::parse)?,
+                commodity_ids: catalog.commodity_ids("commodityCode", &codes).await?,
+                operator_ids: id_list("operatorId")?,
+                discovered: dates,
+            };
+            let page = catalog.deposits(&filter, &params).await?;
             let relations = catalog.deposit_relations(&page.items).await?;
             (page.items.iter().map(|d| domain::deposit_feature(d, &relations)).collect::<Vec<_>>(), page.total)
         }
         "exploitation-areas" => {
-            let page = catalog.exploitation_areas(&ExploitationAreaFilter::default(), &params).await?;
+            let filter = ExploitationAreaFilter {
+                statuses: list_of(&query, "status", domain::PermitStatus::parse)?,
+                operator_ids: id_list("operatorId")?,
+                valid_during: dates,
+            };
+            let page = catalog.exploitation_areas(&filter, &params).await?;
             let relations = catalog.exploitation_area_relations(&page.items).await?;
             (page.items.iter().map(|a| domain::exploitation_area_feature(a, &relations)).collect(), page.total)
         }
         _ => {
-            let page = catalog.infrastructures(&InfrastructureFilter::default(), &params).await?;
+            let filter = InfrastructureFilter {
+                kinds: list_of(&query, "kind", domain::InfrastructureKind::parse)?,
+                statuses: list_of(&query, "status", domain::InfrastructureStatus::parse)?,
+            };
+            let page = catalog.infrastructures(&filter, &params).await?;
             (page.items.iter().map(domain::infrastructure_feature).collect(), page.total)
         }
     };
+    for feature in &mut features {
+        output_crs.transform_geometry(&mut feature["geometry"]);
+    }
     let base = base_url(&headers);
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     let returned = features.len() as u64;
+    // Next/prev links keep every parameter of this request but the page.
+    let kept: String = query
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "limit" | "offset"))
+        .map(|(k, v)| format!("&{}={}", encode(k), encode(v)))
+        .collect();
     let page_link = |offset: u64, rel: &str| {
-        let mut href = format!("{base}/collections/{id}/items?limit={limit}&offset={offset}");
-        if let Some(bbox) = query.get("bbox") {
-            href.push_str(&format!("&bbox={bbox}"));
-        }
+        let href = format!("{base}/collections/{id}/items?limit={limit}&offset={offset}{kept}");
         json!({"href": href, "rel": rel, "type": "application/geo+json"})
     };
     let mut links = vec![page_link(params.offset, "self")];
@@ -265,14 +377,17 @@ async fn items(
         links.push(page_link(params.offset.saturating_sub(limit), "prev"));
     }
     links.push(json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}));
-    Ok(geojson_response(json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": returned,
-        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "features": features,
-        "links": links,
-    })))
+    Ok(geojson_response(
+        output_crs,
+        json!({
+            "type": "FeatureCollection",
+            "numberMatched": matched,
+            "numberReturned": returned,
+            "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "features": features,
+            "links": links,
+        }),
+    ))
 }
 
 async fn item(
@@ -283,6 +398,7 @@ async fn item(
 ) -> AppResult<Response> {
     reader(&state, &headers, &query).await?;
     collection_index(&id)?;
+    let output_crs = query.get("crs").map(|c| crs::Crs::parse("crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let not_found = || AppError::not_found("feature", &feature_id);
     let fid: i64 = feature_id.parse().map_err(|_| not_found())?;
     let catalog = &state.catalog;
@@ -299,12 +415,13 @@ async fn item(
         }
         _ => domain::infrastructure_feature(&catalog.infrastructure(fid).await?.ok_or_else(not_found)?),
     };
+    output_crs.transform_geometry(&mut feature["geometry"]);
     let base = base_url(&headers);
     feature["links"] = json!([
         {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": "application/geo+json"},
         {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
-    Ok(geojson_response(feature))
+    Ok(geojson_response(output_crs, feature))
 }
 
 #[cfg(test)]
@@ -316,9 +433,23 @@ mod tests {
         let q = |s: &str| -> HashMap<String, String> {
             s.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
         };
-        assert!(items_params(&q("colour=red")).is_err());
-        assert!(items_params(&q("bbox=14,-2,13,-1")).is_err());
-        assert!(items_params(&q("bbox=a,b,c,d")).is_err());
-        assert_eq!(items_params(&q("limit=999999")).unwrap().limit, Some(MAX_LIMIT));
+        assert!(items_query("deposits", &q("colour=red")).is_err());
+        assert!(items_query("deposits", &q("bbox=14,-2,13,-1")).is_err());
+        assert!(items_query("deposits", &q("bbox=a,b,c,d")).is_err());
+        assert!(items_query("infrastructure", &q("datetime=2020-01-01")).is_err());
+        assert!(items_query("deposits", &q("kind=ROAD")).is_err());
+        assert_eq!(items_query("deposits", &q("limit=999999")).unwrap().params.limit, Some(MAX_LIMIT));
+    }
+
+    #[test]
+    fn datetimes_are_instants_or_intervals() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert_eq!(parse_datetime("2010-01-01/..").unwrap(), domain::DateRange { start: d("2010-01-01"), end: None });
+        assert_eq!(
+            parse_datetime("2010-05-04T10:00:00Z").unwrap(),
+            domain::DateRange { start: d("2010-05-04"), end: d("2010-05-04") }
+        );
+        assert!(parse_datetime("2020-01-01/2010-01-01").is_err());
+        assert!(parse_datetime("yesterday").is_err());
     }
 }

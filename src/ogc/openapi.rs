@@ -1,5 +1,6 @@
 //! The OpenAPI 3.0 description of the OGC API – Features endpoints.
 
+use super::crs;
 use axum::Json;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -52,12 +53,22 @@ pub async fn document() -> impl IntoResponse {
                         "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}},
                     {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "default": 0}},
                     {"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-                        "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}}],
+                        "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}},
+                    {"name": "bbox-crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}},
+                    {"name": "crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}},
+                    {"name": "datetime", "in": "query", "required": false,
+                        "description": "Date or interval (start/end, '..' open): discovery date of deposits, validity of exploitation areas",
+                        "schema": {"type": "string"}},
+                    {"name": "status", "in": "query", "required": false, "description": "Comma-separated statuses", "schema": {"type": "string"}},
+                    {"name": "commodityCode", "in": "query", "required": false, "description": "Deposits: comma-separated commodity codes", "schema": {"type": "string"}},
+                    {"name": "operatorId", "in": "query", "required": false, "description": "Deposits and exploitation areas: comma-separated operator ids", "schema": {"type": "string"}},
+                    {"name": "kind", "in": "query", "required": false, "description": "Infrastructure: comma-separated kinds", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "A GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links",
                     "content": {"application/geo+json": {"schema": {"type": "object"}}}},
                     "400": ogc_error(), "401": ogc_error(), "404": ogc_error()}}},
             "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature",
-                "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}}],
                 "responses": {"200": {"description": "A GeoJSON Feature", "content": {"application/geo+json": {"schema": {"type": "object"}}}},
                     "401": ogc_error(), "404": ogc_error()}}}
         }

@@ -129,6 +129,15 @@ fn deposit_condition(filter: &DepositFilter) -> Condition {
     if !filter.operator_ids.is_empty() {
         c = c.add(deposit::Column::OperatorId.is_in(filter.operator_ids.clone()));
     }
+    if let Some(range) = filter.discovered {
+        c = c.add(deposit::Column::DiscoveryDate.is_not_null());
+        if let Some(start) = range.start {
+            c = c.add(deposit::Column::DiscoveryDate.gte(start));
+        }
+        if let Some(end) = range.end {
+            c = c.add(deposit::Column::DiscoveryDate.lte(end));
+        }
+    }
     c
 }
 
@@ -215,6 +224,23 @@ fn area_condition(filter: &ExploitationAreaFilter) -> Condition {
     }
     if !filter.operator_ids.is_empty() {
         c = c.add(exploitation_area::Column::OperatorId.is_in(filter.operator_ids.clone()));
+    }
+    if let Some(range) = filter.valid_during {
+        // Overlap: starts before the range ends, ends after it starts.
+        if let Some(end) = range.end {
+            c = c.add(
+                Condition::any()
+                    .add(exploitation_area::Column::ValidFrom.is_null())
+                    .add(exploitation_area::Column::ValidFrom.lte(end)),
+            );
+        }
+        if let Some(start) = range.start {
+            c = c.add(
+                Condition::any()
+                    .add(exploitation_area::Column::ValidTo.is_null())
+                    .add(exploitation_area::Column::ValidTo.gte(start)),
+            );
+        }
     }
     c
 }

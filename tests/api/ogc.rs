@@ -5,7 +5,11 @@ use crate::helpers::{Backend, TestApp, json_diff, spawn_app, spawn_empty};
 use crate::on_both_backends;
 use serde_json::{Value, json};
 
-on_both_backends!(items_page_through_a_collection_with_next_links, a_feature_and_errors_answer_as_the_standard_says);
+on_both_backends!(
+    items_page_through_a_collection_with_next_links,
+    a_feature_and_errors_answer_as_the_standard_says,
+    items_filter_by_date_and_property_and_answer_in_other_crs,
+);
 
 async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
     let response = app.get(path).await;
@@ -146,4 +150,50 @@ async fn gdal_reads_the_collections() {
     let downloaded: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let total = app.data("{ deposits { totalCount } }", json!({})).await["deposits"]["totalCount"].clone();
     assert_eq!(downloaded["features"].as_array().unwrap().len() as u64, total.as_u64().unwrap());
+}
+
+async fn items_filter_by_date_and_property_and_answer_in_other_crs(app: &TestApp) {
+    // Attribute filters agree with GraphQL.
+    let (_, active) =
+        get_json(app, "/collections/deposits/items?status=ACTIVE,CLOSED&commodityCode=MN&limit=100").await;
+    let gql = app
+        .data("{ deposits(filter: {status: [ACTIVE, CLOSED], commodityCode: [\"MN\"]}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(active["numberMatched"], gql["deposits"]["totalCount"]);
+    assert!(active["numberMatched"].as_u64().unwrap() > 0);
+    // Dates: deposits discovered since 1990, areas valid during 2030.
+    let (_, recent) = get_json(app, "/collections/deposits/items?datetime=1990-01-01/..&limit=100").await;
+    let recent_gql =
+        app.data("{ deposits(filter: {discoveryDate: {from: \"1990-01-01\"}}) { totalCount } }", json!({})).await;
+    assert_eq!(recent["numberMatched"], recent_gql["deposits"]["totalCount"]);
+    for f in recent["features"].as_array().unwrap() {
+        assert!(f["properties"]["discoveryDate"].as_str().unwrap() >= "1990-01-01");
+    }
+    let (_, in_2030) = get_json(app, "/collections/exploitation-areas/items?datetime=2030-06-01&limit=100").await;
+    for f in in_2030["features"].as_array().unwrap() {
+        let to = f["properties"]["validTo"].as_str().unwrap_or("9999");
+        assert!(to >= "2030-06-01", "{f}");
+    }
+    assert_eq!(get_json(app, "/collections/infrastructure/items?datetime=2020-01-01").await.0, 400);
+    // Web Mercator out, and a Web Mercator box in.
+    let response = app.get("/collections/deposits/items/1?crs=http://www.opengis.net/def/crs/EPSG/0/3857").await;
+    assert_eq!(response.headers()["content-crs"], "<http://www.opengis.net/def/crs/EPSG/0/3857>");
+    let mercator: Value = response.json().await.unwrap();
+    let (_, plain) = get_json(app, "/collections/deposits/items/1").await;
+    let first = |v: &Value| -> (f64, f64) {
+        let mut c = &v["geometry"]["coordinates"];
+        while c[0].is_array() {
+            c = &c[0];
+        }
+        (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+    };
+    let (lon, _) = first(&plain);
+    let (x, _) = first(&mercator);
+    assert!((x - 6_378_137.0 * lon.to_radians()).abs() < 1e-6, "{x} vs {lon}");
+    let boxed = "/collections/deposits/items?limit=100&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857\
+                 &bbox=1436000,-211000,1536000,-133000";
+    let (_, by_mercator) = get_json(app, boxed).await;
+    let (_, by_degrees) = get_json(app, "/collections/deposits/items?limit=100&bbox=12.9,-1.9,13.8,-1.2").await;
+    assert_eq!(by_mercator["numberMatched"], by_degrees["numberMatched"]);
+    assert_eq!(get_json(app, "/collections/deposits/items?crs=EPSG:9999").await.0, 400);
 }
