@@ -138,9 +138,8 @@ impl Catalog {
         id: i64,
         patch: impl FnOnce(&mut CommodityDraft),
     ) -> AppResult<Commodity> {
-        actor.require_writer()?;
-        let current = self.commodity(id).await?.ok_or_else(|| AppError::not_found("commodity", id))?;
         actor.require_editor()?;
+        let current = self.commodity(id).await?.ok_or_else(|| AppError::not_found("commodity", id))?;
         let f = current.fields.clone();
         let mut draft = CommodityDraft {
             code: f.code,
@@ -158,7 +157,6 @@ impl Catalog {
     }
 
     pub async fn delete_commodity(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        actor.require_writer()?;
         actor.require_editor()?;
         deleted(self.store.delete_commodity(id).await?, "commodity", id)?;
         self.audit(actor, "commodity", id, "DELETE", &[]).await
@@ -260,7 +258,6 @@ impl Catalog {
     }
 
     pub async fn delete_operator(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        actor.require_writer()?;
         actor.require_editor()?;
         deleted(self.store.delete_operator(id).await?, "operator", id)?;
         self.audit(actor, "operator", id, "DELETE", &[]).await
@@ -562,9 +559,8 @@ impl Catalog {
         id: i64,
         patch: impl FnOnce(&mut InfrastructureDraft),
     ) -> AppResult<Infrastructure> {
-        actor.require_writer()?;
-        let current = self.infrastructure(id).await?.ok_or_else(|| AppError::not_found("infrastructure", id))?;
         actor.require_editor()?;
+        let current = self.infrastructure(id).await?.ok_or_else(|| AppError::not_found("infrastructure", id))?;
         let f = current.fields.clone();
         let mut draft = InfrastructureDraft {
             name: f.name,
@@ -594,7 +590,6 @@ impl Catalog {
     }
 
     pub async fn delete_infrastructure(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        actor.require_writer()?;
         actor.require_editor()?;
         deleted(self.store.delete_infrastructure(id).await?, "infrastructure", id)?;
         self.audit(actor, "infrastructure", id, "DELETE", &[]).await
