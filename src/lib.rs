@@ -16,3 +16,4 @@ pub mod ogc;
 pub mod spatial;
 pub mod storage;
 pub mod telemetry;
+pub mod tiles;

@@ -56,9 +56,13 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         router = router.route("/graphiql", get(graphiql_page));
     }
     let ogc = crate::ogc::router(crate::ogc::OgcState { catalog: state.catalog.clone(), auth: state.auth.clone() });
+    let tiles =
+        crate::tiles::router(crate::tiles::TilesState { catalog: state.catalog.clone(), auth: state.auth.clone() })
+            .layer(tower_http::compression::CompressionLayer::new());
     router
         .with_state(state)
         .merge(ogc)
+        .merge(tiles)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

@@ -11,3 +11,4 @@ mod ogc;
 mod queries;
 mod security;
 mod storage;
+mod tiles;

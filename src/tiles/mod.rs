@@ -1,0 +1,277 @@
+//! Vector tiles (MVT) and TileJSON for the domain sources, with the same
+//! permissions as GraphQL. Records come from the same index-backed bbox
+//! query on both backends; the tile is encoded in Rust.
+
+mod mvt;
+
+use crate::auth::Auth;
+use crate::domain::{self, Catalog, DepositFilter, ExploitationAreaFilter, InfrastructureFilter, ListParams};
+use crate::error::{AppError, AppResult};
+use crate::spatial::Bbox;
+use ::mvt::Tile;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use mvt::{EXTENT, TileId};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The sources; `domain` holds the three layers in one tile.
+const SOURCES: &[&str] = &["deposits", "exploitation-areas", "infrastructure", "domain"];
+const MAX_ZOOM: u8 = 22;
+
+#[derive(Clone)]
+pub struct TilesState {
+    pub catalog: Catalog,
+    pub auth: Auth,
+}
+
+pub fn router(state: TilesState) -> Router {
+    Router::new()
+        .route("/tiles/{source_json}", get(tilejson))
+        .route("/tiles/{source}/{z}/{x}/{y_ext}", get(tile))
+        .with_state(state)
+}
+
+async fn reader(state: &TilesState, headers: &HeaderMap, query: &HashMap<String, String>) -> AppResult<()> {
+    let header_token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let token = header_token.or_else(|| query.get("access_token").cloned());
+    let actor = state.auth.actor(&state.catalog, token.as_deref()).await?;
+    actor.require_reader(state.auth.public_read())
+}
+
+/// The layers of a source: (layer name, fields for TileJSON).
+fn layers(source: &str) -> Vec<(&'static str, Value)> {
+    let deposits = (
+        "deposits",
+        json!({"id": "Number", "name": "String", "status": "String",
+        "commodityCode": "String", "color": "String", "operatorName": "String"}),
+    );
+    let areas = (
+        "exploitation-areas",
+        json!({"id": "Number", "name": "String", "status": "String",
+        "permitNumber": "String", "operatorName": "String", "areaKm2": "Number"}),
+    );
+    let infrastructure = (
+        "infrastructure",
+        json!({"id": "Number", "name": "String", "kind": "String",
+        "status": "String", "lengthKm": "Number"}),
+    );
+    match source {
+        "deposits" => vec![deposits],
+        "exploitation-areas" => vec![areas],
+        "infrastructure" => vec![infrastructure],
+        _ => vec![areas, infrastructure, deposits],
+    }
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme =
+        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+async fn tilejson(
+    State(state): State<TilesState>,
+    Path(source_json): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
+    reader(&state, &headers, &query).await?;
+    let source = source_json.strip_suffix(".json").filter(|s| SOURCES.contains(s));
+    let source = source.ok_or_else(|| AppError::not_found("tile source", &source_json))?;
+    let extents = state.catalog.store().extents().await?;
+    let bounds = extents
+        .iter()
+        .flatten()
+        .copied()
+        .reduce(|a, b| Bbox {
+            min_lon: a.min_lon.min(b.min_lon),
+            min_lat: a.min_lat.min(b.min_lat),
+            max_lon: a.max_lon.max(b.max_lon),
+            max_lat: a.max_lat.max(b.max_lat),
+        })
+        .unwrap_or(Bbox { min_lon: -180.0, min_lat: -85.0511, max_lon: 180.0, max_lat: 85.0511 });
+    // A token given as a parameter must reach the tiles too.
+    let token = query.get("access_token").map(|t| format!("?access_token={t}")).unwrap_or_default();
+    let vector_layers: Vec<Value> = layers(source)
+        .into_iter()
+        .map(|(id, fields)| json!({"id": id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}))
+        .collect();
+    Ok(Json(json!({
+        "tilejson": "3.0.0",
+        "name": source,
+        "scheme": "xyz",
+        "tiles": [format!("{}/tiles/{source}/{{z}}/{{x}}/{{y}}.mvt{token}", base_url(&headers))],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": [bounds.min_lon, bounds.min_lat, bounds.max_lon, bounds.max_lat],
+        "center": [(bounds.min_lon + bounds.max_lon) / 2.0, (bounds.min_lat + bounds.max_lat) / 2.0, 6],
+        "vector_layers": vector_layers,
+    })))
+}
+
+async fn tile(
+    State(state): State<TilesState>,
+    Path((source, z, x, y_ext)): Path<(String, u8, u32, String)>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
+    reader(&state, &headers, &query).await?;
+    if !SOURCES.contains(&source.as_str()) {
+        return Err(AppError::not_found("tile source", &source));
+    }
+    let y = y_ext
+        .strip_suffix(".mvt")
+        .or_else(|| y_ext.strip_suffix(".pbf"))
+        .and_then(|y| y.parse::<u32>().ok())
+        .ok_or_else(|| AppError::invalid("y", "a tile is addressed as /tiles/{source}/{z}/{x}/{y}.mvt"))?;
+    let id = TileId::new(z, x, y).filter(|t| t.z <= MAX_ZOOM).ok_or_else(|| {
+        AppError::invalid("z", format!("no tile {z}/{x}/{y}: zoom 0 to {MAX_ZOOM}, x and y below 2^z"))
+    })?;
+    let bytes = build_tile(&state.catalog, &source, id).await?;
+    let Some(bytes) = bytes else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let etag =
+        format!("\"{}\"", Sha256::digest(&bytes).iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
+    let fresh = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag);
+    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { bytes.into_response() };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    // Data changes with every edit: clients revalidate, cheaply, with the ETag.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// The encoded tile, or `None` when no feature reaches it.
+pub async fn build_tile(catalog: &Catalog, source: &str, id: TileId) -> AppResult<Option<Vec<u8>>> {
+    let (west, south, east, north) = id.bounds_with_buffer();
+    let params = ListParams {
+        spatial: vec![domain::SpatialFilter::Bbox(Bbox {
+            min_lon: west,
+            min_lat: south,
+            max_lon: east,
+            max_lat: north,
+        })],
+        ordering: domain::Ordering::By(domain::SortKey::CreatedAt, domain::Direction::Asc),
+        limit: None,
+        ..ListParams::default()
+    };
+    let mut tile = Tile::new(EXTENT);
+    let mut features = 0usize;
+    for (layer_name, _) in layers(source) {
+        let mut layer = tile.create_layer(layer_name);
+        match layer_name {
+            "deposits" => {
+                let items = catalog.deposits(&DepositFilter::default(), &params).await?.items;
+                let relations = catalog.deposit_relations(&items).await?;
+                for d in &items {
+                    let f = &d.fields;
+                    let commodity = relations.commodities.get(&f.commodity_id);
+                    let tags: Vec<(&str, Tag)> = vec![
+                        ("name", Tag::Text(f.name.clone())),
+                        ("status", Tag::Text(f.status.as_str().into())),
+                        ("commodityCode", Tag::opt_text(commodity.map(|c| c.fields.code.clone()))),
+                        ("color", Tag::opt_text(commodity.map(|c| c.fields.color.clone()))),
+                        (
+                            "operatorName",
+                            Tag::opt_text(
+                                f.operator_id.and_then(|o| relations.operators.get(&o)).map(|o| o.fields.name.clone()),
+                            ),
+                        ),
+                    ];
+                    layer = add_feature(layer, id, d.id, &f.geometry, &tags, &mut features)?;
+                }
+            }
+            "exploitation-areas" => {
+                let items = catalog.exploitation_areas(&ExploitationAreaFilter::default(), &params).await?.items;
+                let relations = catalog.exploitation_area_relations(&items).await?;
+                for a in &items {
+                    let f = &a.fields;
+                    let tags: Vec<(&str, Tag)> = vec![
+                        ("name", Tag::Text(f.name.clone())),
+                        ("status", Tag::Text(f.status.as_str().into())),
+                        ("permitNumber", Tag::Text(f.permit_number.clone())),
+                        (
+                            "operatorName",
+                            Tag::opt_text(
+                                f.operator_id.and_then(|o| relations.operators.get(&o)).map(|o| o.fields.name.clone()),
+                            ),
+                        ),
+                        ("areaKm2", Tag::Number(f.area_km2)),
+                    ];
+                    layer = add_feature(layer, id, a.id, &f.geometry, &tags, &mut features)?;
+                }
+            }
+            _ => {
+                let items = catalog.infrastructures(&InfrastructureFilter::default(), &params).await?.items;
+                for i in &items {
+                    let f = &i.fields;
+                    let tags: Vec<(&str, Tag)> = vec![
+                        ("name", Tag::Text(f.name.clone())),
+                        ("kind", Tag::Text(f.kind.as_str().into())),
+                        ("status", Tag::Text(f.status.as_str().into())),
+                        ("lengthKm", Tag::Number(f.length_km)),
+                    ];
+                    layer = add_feature(layer, id, i.id, &f.geometry, &tags, &mut features)?;
+                }
+            }
+        }
+        if layer.num_features() > 0 {
+            tile.add_layer(layer).map_err(|e| AppError::Internal(anyhow::anyhow!("adding a tile layer: {e}")))?;
+        }
+    }
+    if features == 0 {
+        return Ok(None);
+    }
+    tile.to_bytes().map(Some).map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a tile: {e}")))
+}
+
+enum Tag {
+    Text(String),
+    Number(f64),
+    None,
+}
+
+impl Tag {
+    fn opt_text(value: Option<String>) -> Tag {
+        value.map(Tag::Text).unwrap_or(Tag::None)
+    }
+}
+
+fn add_feature(
+    layer: ::mvt::Layer,
+    tile: TileId,
+    record_id: i64,
+    geometry: &geo_types::Geometry<f64>,
+    tags: &[(&str, Tag)],
+    count: &mut usize,
+) -> AppResult<::mvt::Layer> {
+    let Some(clipped) = mvt::to_tile_geometry(tile, geometry) else { return Ok(layer) };
+    let data = mvt::encode(&clipped).map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a geometry: {e}")))?;
+    let mut feature = layer.into_feature(data);
+    feature.set_id(record_id as u64);
+    feature.add_tag_sint("id", record_id);
+    for (key, value) in tags {
+        match value {
+            Tag::Text(text) => feature.add_tag_string(key, text),
+            Tag::Number(n) => feature.add_tag_double(key, *n),
+            Tag::None => {}
+        }
+    }
+    *count += 1;
+    Ok(feature.into_layer())
+}

@@ -1,0 +1,159 @@
+//! Vector tiles: decoded with an independent decoder (`mvt-reader`) and
+//! GDAL's MVT driver; both backends give the same features.
+
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_empty};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Moanda at zoom 8 and 12.
+const MOANDA_Z8: (u8, u32, u32) = (8, 137, 129);
+const MOANDA_Z12: (u8, u32, u32) = (12, 2198, 2065);
+
+/// Layer → sorted (id, properties) of a tile, and every coordinate seen.
+type Decoded = BTreeMap<String, Vec<(u64, String)>>;
+
+fn decode(bytes: Vec<u8>) -> (Decoded, Vec<(f32, f32)>) {
+    use geo::CoordsIter;
+    let reader = mvt_reader::Reader::new(bytes).expect("a valid MVT");
+    let mut out = Decoded::new();
+    let mut coords = Vec::new();
+    for (i, name) in reader.get_layer_names().unwrap().into_iter().enumerate() {
+        let mut features: Vec<(u64, String)> = reader
+            .get_features(i)
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                coords.extend(f.geometry.coords_iter().map(|c| (c.x, c.y)));
+                let props: BTreeMap<String, String> =
+                    f.properties.unwrap_or_default().into_iter().map(|(k, v)| (k, format!("{v:?}"))).collect();
+                (f.id.expect("every feature has an id"), format!("{props:?}"))
+            })
+            .collect();
+        features.sort();
+        out.insert(name, features);
+    }
+    (out, coords)
+}
+
+async fn fetch(app: &TestApp, source: &str, (z, x, y): (u8, u32, u32)) -> reqwest::Response {
+    app.get(&format!("/tiles/{source}/{z}/{x}/{y}.mvt")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiles_decode_to_the_same_features_on_both_backends() {
+    let Some(postgis) = spawn_app(Backend::Postgis).await else { return };
+    let sqlite = spawn_app(Backend::Sqlite).await.unwrap();
+    for tile in [MOANDA_Z8, MOANDA_Z12, (5, 17, 16), (0, 0, 0)] {
+        let a = fetch(&sqlite, "domain", tile).await.bytes().await.unwrap().to_vec();
+        let b = fetch(&postgis, "domain", tile).await.bytes().await.unwrap().to_vec();
+        let (features_a, coords) = decode(a);
+        let (features_b, _) = decode(b);
+        assert_eq!(features_a, features_b, "tile {tile:?}");
+        assert!(!features_a.is_empty(), "tile {tile:?} is empty");
+        // Clipped to the tile and its 64-unit buffer.
+        assert!(coords.iter().all(|(x, y)| (-65.0..=4161.0).contains(x) && (-65.0..=4161.0).contains(y)), "{tile:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tile_holds_the_records_of_its_area_with_their_attributes() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let response = fetch(&app, "deposits", MOANDA_Z8).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/vnd.mapbox-vector-tile");
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    let (features, _) = decode(response.bytes().await.unwrap().to_vec());
+    let deposits = &features["deposits"];
+    let near = app
+        .data(
+            "{ deposits(first: 100, filter: {bbox: {west: 12.6, south: -2.5, east: 14.2, north: -0.7}}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert!(deposits.len() as u64 >= near["deposits"]["totalCount"].as_u64().unwrap().min(1));
+    assert!(deposits.iter().any(|(_, p)| p.contains("Bangomb") && p.contains("commodityCode") && p.contains("MN")));
+    // Revalidation: same ETag, 304.
+    let again = app
+        .client
+        .get(format!("{}/tiles/deposits/8/137/129.mvt", app.address))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    // gzip when the client accepts it.
+    let gz = app
+        .client
+        .get(format!("{}/tiles/deposits/8/137/129.mvt", app.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+    // Empty and impossible tiles.
+    assert_eq!(fetch(&app, "deposits", (8, 0, 0)).await.status(), 204);
+    assert_eq!(fetch(&app, "deposits", (8, 999, 0)).await.status(), 400);
+    assert_eq!(fetch(&app, "nowhere", MOANDA_Z8).await.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_deposit_moves_it_between_tiles() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let before = fetch(&app, "deposits", MOANDA_Z8).await;
+    let etag_before = before.headers()["etag"].clone();
+    let (features, _) = decode(before.bytes().await.unwrap().to_vec());
+    assert!(features["deposits"].iter().any(|(id, _)| *id == 1));
+    // Deposit 1 goes to Libreville (tile 8/134/127).
+    let moved = app
+        .graphql(
+            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(moved.get("errors").is_none(), "{moved}");
+    let after = fetch(&app, "deposits", MOANDA_Z8).await;
+    assert_ne!(after.headers()["etag"], etag_before);
+    let (features, _) = decode(after.bytes().await.unwrap().to_vec());
+    assert!(!features["deposits"].iter().any(|(id, _)| *id == 1));
+    let (features, _) = decode(fetch(&app, "deposits", (8, 134, 127)).await.bytes().await.unwrap().to_vec());
+    assert!(features["deposits"].iter().any(|(id, _)| *id == 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tilejson_describes_the_source_and_tiles_follow_permissions() {
+    let app = spawn_empty(Backend::Sqlite).await.unwrap();
+    assert_eq!(app.get("/tiles/deposits.json").await.status(), 401);
+    let denied = fetch(&app, "deposits", MOANDA_Z8).await;
+    assert_eq!(denied.status(), 401);
+    let body: serde_json::Value = denied.json().await.unwrap();
+    assert_eq!(body["code"], "UNAUTHENTICATED", "{body}");
+    let tilejson: serde_json::Value =
+        app.get(&format!("/tiles/domain.json?access_token={}", app.admin_token)).await.json().await.unwrap();
+    assert_eq!(tilejson["tilejson"], "3.0.0");
+    let ids: Vec<&str> =
+        tilejson["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["exploitation-areas", "infrastructure", "deposits"]);
+    // The tile URL carries the token, for map clients that cannot set headers.
+    let template = tilejson["tiles"][0].as_str().unwrap();
+    assert!(template.contains("{z}/{x}/{y}.mvt?access_token="), "{template}");
+}
+
+/// GDAL's MVT driver reads our tiles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_reads_a_tile() {
+    if std::process::Command::new("ogrinfo").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must have gdal-bin");
+        eprintln!("skipped: ogrinfo is not installed (./scripts/test.sh installs gdal-bin)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let bytes = fetch(&app, "domain", MOANDA_Z8).await.bytes().await.unwrap();
+    let (z, x, y) = MOANDA_Z8;
+    let dir = app.dir.path().join(format!("{z}/{x}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{y}.pbf"));
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("Layer name: deposits") && text.contains("Feature Count"), "{text}");
+}
