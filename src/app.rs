@@ -60,6 +60,7 @@ impl App {
             schema,
             catalog: catalog.clone(),
             auth,
+            tile_cache: crate::tiles::TileCache::new(config.tile_cache_bytes, &catalog),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         };
         let options = HttpOptions {

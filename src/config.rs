@@ -31,6 +31,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `ODG_SHUTDOWN_GRACE_SECS`: how long in-flight requests may finish after SIGTERM, default 30.
     pub shutdown_grace_secs: u64,
+    /// `ODG_TILE_CACHE_MB`: memory for cached vector tiles, default 64 MiB (0 turns the cache off).
+    pub tile_cache_bytes: u64,
     /// `ODG_ENV`: `development` (default) or `production` (stricter checks).
     pub production: bool,
     /// `ODG_JWT_SECRET`: key signing access tokens. In development a random
@@ -73,6 +75,7 @@ const KNOWN: &[&str] = &[
     "ODG_MAX_FEATURES",
     "ODG_MAX_QUERY_DEPTH",
     "ODG_MAX_QUERY_COMPLEXITY",
+    "ODG_TILE_CACHE_MB",
     "ODG_ENV",
     "ODG_JWT_SECRET",
     "ODG_ACCESS_TOKEN_TTL_SECS",
@@ -147,6 +150,7 @@ impl Config {
         let db_max_connections = number("ODG_DB_MAX_CONNECTIONS", 10);
         let max_body_bytes = number("ODG_MAX_BODY_BYTES", 2 * 1024 * 1024) as usize;
         let shutdown_grace_secs = number("ODG_SHUTDOWN_GRACE_SECS", 30);
+        let tile_cache_bytes = number("ODG_TILE_CACHE_MB", 64).saturating_mul(1024 * 1024);
         let access_token_ttl_secs = number("ODG_ACCESS_TOKEN_TTL_SECS", 900);
         let refresh_token_ttl_days = number("ODG_REFRESH_TOKEN_TTL_DAYS", 30);
         let login_max_failures = number("ODG_LOGIN_MAX_FAILURES", 5);
@@ -276,6 +280,7 @@ impl Config {
             db_max_connections: db_max_connections as u32,
             max_body_bytes,
             shutdown_grace_secs,
+            tile_cache_bytes,
             production,
             jwt_secret,
             access_token_ttl_secs,

@@ -25,7 +25,30 @@ const INFRASTRUCTURE_GEOMETRIES: &[GeometryType] =
 #[derive(Clone)]
 pub struct Catalog {
     pub(super) store: Store,
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
+
+/// What a write changed, for caches and live views: which kind of record,
+/// and the boxes of its geometry before and after (none for records
+/// without geometry, whose change touches every record that names them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub id: i64,
+    pub bboxes: Vec<spatial::Bbox>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Commodity,
+    Operator,
+    Deposit,
+    ExploitationArea,
+    Infrastructure,
+}
+
+/// Changes a slow listener may fall behind by before it must assume everything changed.
+const CHANGE_BACKLOG: usize = 1024;
 
 /// A commodity as a client sends it.
 #[derive(Clone, Debug)]
@@ -98,7 +121,19 @@ const TEXT_MAX: usize = 20_000;
 
 impl Catalog {
     pub fn new(store: Store) -> Catalog {
-        Catalog { store }
+        let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
+        Catalog { store, changes }
+    }
+
+    /// Every later write, as it succeeds.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    fn notify(&self, kind: ChangeKind, id: i64, geometries: &[&Geometry<f64>]) {
+        let bboxes = geometries.iter().filter_map(|g| spatial::Bbox::of(g)).collect();
+        // No listener is not an error.
+        let _ = self.changes.send(Change { kind, id, bboxes });
     }
 
     pub fn store(&self) -> &Store {
@@ -129,6 +164,7 @@ impl Catalog {
         let fields = self.validate_commodity(draft, None).await?;
         let saved = self.store.insert_commodity(&fields).await?;
         self.audit(actor, "commodity", saved.id, "CREATE", &commodity_changes(None, &saved.fields)).await?;
+        self.notify(ChangeKind::Commodity, saved.id, &[]);
         Ok(saved)
     }
 
@@ -153,12 +189,14 @@ impl Catalog {
         let saved =
             self.store.update_commodity(id, &fields).await?.ok_or_else(|| AppError::not_found("commodity", id))?;
         self.audit(actor, "commodity", id, "UPDATE", &commodity_changes(Some(&current.fields), &saved.fields)).await?;
+        self.notify(ChangeKind::Commodity, id, &[]);
         Ok(saved)
     }
 
     pub async fn delete_commodity(&self, actor: &Actor, id: i64) -> AppResult<()> {
         actor.require_editor()?;
         deleted(self.store.delete_commodity(id).await?, "commodity", id)?;
+        self.notify(ChangeKind::Commodity, id, &[]);
         self.audit(actor, "commodity", id, "DELETE", &[]).await
     }
 
@@ -220,6 +258,7 @@ impl Catalog {
         let fields = self.validate_operator(draft, None).await?;
         let saved = self.store.insert_operator(&fields).await?;
         self.audit(actor, "operator", saved.id, "CREATE", &operator_changes(None, &saved.fields)).await?;
+        self.notify(ChangeKind::Operator, saved.id, &[]);
         Ok(saved)
     }
 
@@ -254,12 +293,14 @@ impl Catalog {
         let saved =
             self.store.update_operator(id, &fields).await?.ok_or_else(|| AppError::not_found("operator", id))?;
         self.audit(actor, "operator", id, "UPDATE", &operator_changes(Some(&current.fields), &saved.fields)).await?;
+        self.notify(ChangeKind::Operator, id, &[]);
         Ok(saved)
     }
 
     pub async fn delete_operator(&self, actor: &Actor, id: i64) -> AppResult<()> {
         actor.require_editor()?;
         deleted(self.store.delete_operator(id).await?, "operator", id)?;
+        self.notify(ChangeKind::Operator, id, &[]);
         self.audit(actor, "operator", id, "DELETE", &[]).await
     }
 
@@ -333,6 +374,7 @@ impl Catalog {
         actor.require_company_writer(fields.operator_id)?;
         let saved = self.store.insert_deposit(&fields).await?;
         self.audit(actor, "deposit", saved.id, "CREATE", &deposit_changes(None, &saved.fields)).await?;
+        self.notify(ChangeKind::Deposit, saved.id, &[&saved.fields.geometry]);
         Ok(saved)
     }
 
@@ -367,6 +409,7 @@ impl Catalog {
         actor.require_company_writer(fields.operator_id)?;
         let saved = self.store.update_deposit(id, &fields).await?.ok_or_else(|| AppError::not_found("deposit", id))?;
         self.audit(actor, "deposit", id, "UPDATE", &deposit_changes(Some(&current.fields), &saved.fields)).await?;
+        self.notify(ChangeKind::Deposit, id, &[&current.fields.geometry, &saved.fields.geometry]);
         Ok(saved)
     }
 
@@ -375,6 +418,7 @@ impl Catalog {
         let current = self.deposit(id).await?.ok_or_else(|| AppError::not_found("deposit", id))?;
         actor.require_company_writer(current.fields.operator_id)?;
         deleted(self.store.delete_deposit(id).await?, "deposit", id)?;
+        self.notify(ChangeKind::Deposit, id, &[&current.fields.geometry]);
         self.audit(actor, "deposit", id, "DELETE", &[]).await
     }
 
@@ -437,6 +481,7 @@ impl Catalog {
         actor.require_company_writer(fields.operator_id)?;
         let saved = self.store.insert_exploitation_area(&fields).await?;
         self.audit(actor, "exploitation_area", saved.id, "CREATE", &area_changes(None, &saved.fields)).await?;
+        self.notify(ChangeKind::ExploitationArea, saved.id, &[&saved.fields.geometry]);
         Ok(saved)
     }
 
@@ -471,6 +516,7 @@ impl Catalog {
             .ok_or_else(|| AppError::not_found("exploitation area", id))?;
         self.audit(actor, "exploitation_area", id, "UPDATE", &area_changes(Some(&current.fields), &saved.fields))
             .await?;
+        self.notify(ChangeKind::ExploitationArea, id, &[&current.fields.geometry, &saved.fields.geometry]);
         Ok(saved)
     }
 
@@ -479,6 +525,7 @@ impl Catalog {
         let current = self.exploitation_area(id).await?.ok_or_else(|| AppError::not_found("exploitation area", id))?;
         actor.require_company_writer(current.fields.operator_id)?;
         deleted(self.store.delete_exploitation_area(id).await?, "exploitation area", id)?;
+        self.notify(ChangeKind::ExploitationArea, id, &[&current.fields.geometry]);
         self.audit(actor, "exploitation_area", id, "DELETE", &[]).await
     }
 
@@ -550,6 +597,7 @@ impl Catalog {
         let fields = validate_infrastructure(draft)?;
         let saved = self.store.insert_infrastructure(&fields).await?;
         self.audit(actor, "infrastructure", saved.id, "CREATE", &infrastructure_changes(None, &saved.fields)).await?;
+        self.notify(ChangeKind::Infrastructure, saved.id, &[&saved.fields.geometry]);
         Ok(saved)
     }
 
@@ -586,12 +634,15 @@ impl Catalog {
             &infrastructure_changes(Some(&current.fields), &saved.fields),
         )
         .await?;
+        self.notify(ChangeKind::Infrastructure, id, &[&current.fields.geometry, &saved.fields.geometry]);
         Ok(saved)
     }
 
     pub async fn delete_infrastructure(&self, actor: &Actor, id: i64) -> AppResult<()> {
         actor.require_editor()?;
+        let current = self.infrastructure(id).await?.ok_or_else(|| AppError::not_found("infrastructure", id))?;
         deleted(self.store.delete_infrastructure(id).await?, "infrastructure", id)?;
+        self.notify(ChangeKind::Infrastructure, id, &[&current.fields.geometry]);
         self.audit(actor, "infrastructure", id, "DELETE", &[]).await
     }
 }

@@ -14,7 +14,10 @@ mod validate;
 
 pub use accounts::*;
 pub use actor::*;
-pub use catalog::{Catalog, CommodityDraft, DepositDraft, ExploitationAreaDraft, InfrastructureDraft, OperatorDraft};
+pub use catalog::{
+    Catalog, Change, ChangeKind, CommodityDraft, DepositDraft, ExploitationAreaDraft, InfrastructureDraft,
+    OperatorDraft,
+};
 pub use enums::*;
 pub use features::*;
 pub use geometry::{ANY_GEOMETRY, GeometryType, parse_geometry, to_geojson};

@@ -31,6 +31,7 @@ pub struct AppState {
     pub schema: OdgSchema,
     pub catalog: Catalog,
     pub auth: Auth,
+    pub tile_cache: crate::tiles::TileCache,
     /// Proxies whose `X-Forwarded-For` is believed (`ODG_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<IpNet>>,
 }
@@ -56,9 +57,12 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         router = router.route("/graphiql", get(graphiql_page));
     }
     let ogc = crate::ogc::router(crate::ogc::OgcState { catalog: state.catalog.clone(), auth: state.auth.clone() });
-    let tiles =
-        crate::tiles::router(crate::tiles::TilesState { catalog: state.catalog.clone(), auth: state.auth.clone() })
-            .layer(tower_http::compression::CompressionLayer::new());
+    let tiles = crate::tiles::router(crate::tiles::TilesState {
+        catalog: state.catalog.clone(),
+        auth: state.auth.clone(),
+        cache: state.tile_cache.clone(),
+    })
+    .layer(tower_http::compression::CompressionLayer::new());
     router
         .with_state(state)
         .merge(ogc)

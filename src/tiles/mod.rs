@@ -2,7 +2,10 @@
 //! permissions as GraphQL. Records come from the same index-backed bbox
 //! query on both backends; the tile is encoded in Rust.
 
+mod cache;
 mod mvt;
+
+pub use cache::TileCache;
 
 use crate::auth::Auth;
 use crate::domain::{self, Catalog, DepositFilter, ExploitationAreaFilter, InfrastructureFilter, ListParams};
@@ -18,6 +21,7 @@ use mvt::{EXTENT, TileId};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The sources; `domain` holds the three layers in one tile.
 const SOURCES: &[&str] = &["deposits", "exploitation-areas", "infrastructure", "domain"];
@@ -27,6 +31,7 @@ const MAX_ZOOM: u8 = 22;
 pub struct TilesState {
     pub catalog: Catalog,
     pub auth: Auth,
+    pub cache: TileCache,
 }
 
 pub fn router(state: TilesState) -> Router {
@@ -138,9 +143,21 @@ async fn tile(
     let id = TileId::new(z, x, y).filter(|t| t.z <= MAX_ZOOM).ok_or_else(|| {
         AppError::invalid("z", format!("no tile {z}/{x}/{y}: zoom 0 to {MAX_ZOOM}, x and y below 2^z"))
     })?;
-    let bytes = build_tile(&state.catalog, &source, id).await?;
-    let Some(bytes) = bytes else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+    let key = cache::TileKey { source: source.clone(), tile: id };
+    let (tile, hit) = match state.cache.get(&key) {
+        Some(tile) => (tile, true),
+        None => {
+            let generation = state.cache.generation();
+            let tile: cache::CachedTile = Arc::new(build_tile(&state.catalog, &source, id).await?);
+            state.cache.insert(key, tile.clone(), generation);
+            (tile, false)
+        }
+    };
+    let x_cache = HeaderValue::from_static(if hit { "HIT" } else { "MISS" });
+    let Some(bytes) = tile.as_ref().clone() else {
+        let mut empty = StatusCode::NO_CONTENT.into_response();
+        empty.headers_mut().insert("x-cache", x_cache);
+        return Ok(empty);
     };
     let etag =
         format!("\"{}\"", Sha256::digest(&bytes).iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
@@ -153,6 +170,7 @@ async fn tile(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
+    h.insert("x-cache", x_cache);
     Ok(response)
 }
 

@@ -15,7 +15,7 @@ pub const BUFFER: f64 = 64.0;
 const SIMPLIFY_TOLERANCE: f64 = 1.0;
 
 /// One tile address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub struct TileId {
     pub z: u8,
     pub x: u32,

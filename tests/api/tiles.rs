@@ -157,3 +157,35 @@ async fn gdal_reads_a_tile() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("Layer name: deposits") && text.contains("Feature Count"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_evicts_exactly_the_cached_tiles_it_touches() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let old_place = ("deposits", MOANDA_Z8);
+    let new_place = ("deposits", (8, 134, 127)); // Libreville
+    let elsewhere = ("deposits", (8, 137, 127)); // Ogooué-Ivindo
+    let other_source = ("infrastructure", MOANDA_Z8);
+    let cache_state = |r: &reqwest::Response| r.headers()["x-cache"].to_str().unwrap().to_string();
+    for (source, tile) in [old_place, new_place, elsewhere, other_source] {
+        assert_eq!(cache_state(&fetch(&app, source, tile).await), "MISS");
+        assert_eq!(cache_state(&fetch(&app, source, tile).await), "HIT");
+    }
+    let moved = app
+        .graphql(
+            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(moved.get("errors").is_none(), "{moved}");
+    for ((source, tile), expected) in
+        [(old_place, "MISS"), (new_place, "MISS"), (elsewhere, "HIT"), (other_source, "HIT")]
+    {
+        assert_eq!(cache_state(&fetch(&app, source, tile).await), expected, "{source} {tile:?}");
+    }
+    let (features, _) = decode(fetch(&app, "deposits", (8, 134, 127)).await.bytes().await.unwrap().to_vec());
+    assert!(features["deposits"].iter().any(|(id, _)| *id == 1));
+    // Renaming an operator changes the attributes of every deposit tile.
+    app.graphql("mutation { updateOperator(id: \"1\", input: {name: \"COMILOG SA\"}) { id } }", json!({})).await;
+    assert_eq!(cache_state(&fetch(&app, "deposits", (8, 137, 127)).await), "MISS");
+    assert_eq!(cache_state(&fetch(&app, "infrastructure", MOANDA_Z8).await), "HIT");
+}
