@@ -18,6 +18,8 @@ pub struct App {
     router: axum::Router,
     catalog: Catalog,
     grace: Duration,
+    /// `/metrics` on its own address, when `ODG_METRICS_BIND` is set.
+    metrics_listener: Option<(TcpListener, axum::Router)>,
 }
 
 /// Opens the configured database (creating the SQLite file and its folder
@@ -61,17 +63,26 @@ impl App {
             catalog: catalog.clone(),
             auth,
             tile_cache: crate::tiles::TileCache::new(config.tile_cache_bytes, &catalog),
+            metrics: crate::metrics::Metrics::new(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         };
         let options = HttpOptions {
             graphiql: config.graphiql,
             max_body_bytes: config.max_body_bytes,
             cors_origins: config.cors_origins.clone(),
+            metrics_token: config.metrics_token.clone(),
+        };
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some((
+                TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (ODG_METRICS_BIND)"))?,
+                http::metrics_router(state.clone()),
+            )),
+            None => None,
         };
         let router = http::router(state, options);
         let listener =
             TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
-        Ok(App { listener, router, catalog, grace: Duration::from_secs(config.shutdown_grace_secs) })
+        Ok(App { listener, router, catalog, grace: Duration::from_secs(config.shutdown_grace_secs), metrics_listener })
     }
 
     pub fn port(&self) -> u16 {
@@ -84,7 +95,16 @@ impl App {
 
     /// Serves until `shutdown` completes, then lets in-flight requests
     /// finish for up to the grace period.
+    /// The port of the metrics listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener.as_ref().and_then(|(l, _)| l.local_addr().ok()).map(|a| a.port())
+    }
+
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        // The metrics listener lives as long as the process serves.
+        let metrics_server = self
+            .metrics_listener
+            .map(|(listener, router)| tokio::spawn(async move { axum::serve(listener, router).await }));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -108,6 +128,9 @@ impl App {
                 tracing::warn!("grace period over: closing the remaining connections");
                 server.abort();
             }
+        }
+        if let Some(server) = metrics_server {
+            server.abort();
         }
         self.catalog.store().clone().close().await?;
         Ok(())

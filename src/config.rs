@@ -31,6 +31,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `ODG_SHUTDOWN_GRACE_SECS`: how long in-flight requests may finish after SIGTERM, default 30.
     pub shutdown_grace_secs: u64,
+    /// `ODG_METRICS_TOKEN`: serve `/metrics` on the main address to holders of this bearer token.
+    pub metrics_token: Option<Secret>,
+    /// `ODG_METRICS_BIND`: serve `/metrics`, without token, on this separate address (e.g. 127.0.0.1:9090).
+    pub metrics_bind: Option<SocketAddr>,
     /// `ODG_TILE_CACHE_MB`: memory for cached vector tiles, default 64 MiB (0 turns the cache off).
     pub tile_cache_bytes: u64,
     /// `ODG_ENV`: `development` (default) or `production` (stricter checks).
@@ -76,6 +80,8 @@ const KNOWN: &[&str] = &[
     "ODG_MAX_QUERY_DEPTH",
     "ODG_MAX_QUERY_COMPLEXITY",
     "ODG_TILE_CACHE_MB",
+    "ODG_METRICS_TOKEN",
+    "ODG_METRICS_BIND",
     "ODG_ENV",
     "ODG_JWT_SECRET",
     "ODG_ACCESS_TOKEN_TTL_SECS",
@@ -213,6 +219,20 @@ impl Config {
             }
         }
         let jwt_secret = get("ODG_JWT_SECRET").filter(|v| !v.is_empty()).map(Secret);
+        let metrics_token = get("ODG_METRICS_TOKEN").filter(|v| !v.is_empty()).map(Secret);
+        if metrics_token.as_ref().is_some_and(|t| t.expose().len() < 16) {
+            problems.push("ODG_METRICS_TOKEN must be at least 16 characters".into());
+        }
+        let metrics_bind = match get("ODG_METRICS_BIND").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => match v.trim().parse() {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    problems.push(format!("ODG_METRICS_BIND={v:?} is not an address:port such as 127.0.0.1:9090"));
+                    None
+                }
+            },
+        };
         if limits.default_page_size == 0 || limits.default_page_size > limits.max_page_size {
             problems.push("ODG_DEFAULT_PAGE_SIZE must be between 1 and ODG_MAX_PAGE_SIZE".into());
         }
@@ -281,6 +301,8 @@ impl Config {
             max_body_bytes,
             shutdown_grace_secs,
             tile_cache_bytes,
+            metrics_token,
+            metrics_bind,
             production,
             jwt_secret,
             access_token_ttl_secs,

@@ -32,6 +32,7 @@ pub struct AppState {
     pub catalog: Catalog,
     pub auth: Auth,
     pub tile_cache: crate::tiles::TileCache,
+    pub metrics: crate::metrics::Metrics,
     /// Proxies whose `X-Forwarded-For` is believed (`ODG_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<IpNet>>,
 }
@@ -42,13 +43,15 @@ pub struct HttpOptions {
     pub max_body_bytes: usize,
     /// Allowed browser origins; `*` for any; empty for no CORS headers.
     pub cors_origins: Vec<String>,
+    /// Bearer token of `/metrics` on this router; `None`: not served here.
+    pub metrics_token: Option<crate::config::Secret>,
 }
 
 /// Longest time one request may take before the server answers 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: AppState, options: HttpOptions) -> Router {
-    let HttpOptions { graphiql, max_body_bytes, cors_origins } = options;
+    let HttpOptions { graphiql, max_body_bytes, cors_origins, metrics_token } = options;
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
@@ -56,11 +59,25 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
     if graphiql {
         router = router.route("/graphiql", get(graphiql_page));
     }
+    if let Some(token) = metrics_token {
+        router = router.route(
+            "/metrics",
+            get(move |State(state): State<AppState>, headers: HeaderMap| async move {
+                if !bearer(&headers).is_some_and(|given| same_secret(given, token.expose())) {
+                    return (StatusCode::UNAUTHORIZED, "send the metrics token as `Authorization: Bearer …`")
+                        .into_response();
+                }
+                metrics_text(&state)
+            }),
+        );
+    }
+    let metrics = state.metrics.clone();
     let ogc = crate::ogc::router(crate::ogc::OgcState { catalog: state.catalog.clone(), auth: state.auth.clone() });
     let tiles = crate::tiles::router(crate::tiles::TilesState {
         catalog: state.catalog.clone(),
         auth: state.auth.clone(),
         cache: state.tile_cache.clone(),
+        metrics: state.metrics.clone(),
     })
     .layer(tower_http::compression::CompressionLayer::new());
     router
@@ -78,6 +95,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(metrics, count_request))
         // Outermost, so that answers made by the layers above (413, 408)
         // carry the security and CORS headers too.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -91,6 +109,43 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
             HeaderValue::from_static(API_CSP),
         ))
         .layer(cors(&cors_origins))
+}
+
+/// Compares secrets in time independent of where they differ.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// A router serving `/metrics` alone, without token, for `ODG_METRICS_BIND`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(|State(state): State<AppState>| async move { metrics_text(&state) }))
+        .with_state(state)
+}
+
+fn metrics_text(state: &AppState) -> Response {
+    let body = state.metrics.render(state.catalog.store());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+/// Counts every request by route pattern and status, and times it.
+async fn count_request(
+    State(metrics): State<crate::metrics::Metrics>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let labels = crate::metrics::RequestLabels { method, route: route.clone(), status: response.status().as_u16() };
+    metrics.http_requests.get_or_create(&labels).inc();
+    metrics.http_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(started.elapsed().as_secs_f64());
+    response
 }
 
 /// Responses of the API itself load nothing; GraphiQL sets its own policy.
@@ -141,14 +196,23 @@ async fn graphql_post(
     request: GraphQLRequest,
 ) -> Response {
     let ip = ClientIp(Some(client_ip(peer.ip(), &headers, &state.trusted_proxies)));
-    respond(
-        graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request.into_inner()).await,
-    )
+    let response =
+        graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request.into_inner()).await;
+    respond(&state.metrics, response)
 }
 
 /// A request that could not run at all (syntax, validation, limits) is a
 /// 400, as GraphQL over HTTP asks; field errors keep 200 with partial data.
-fn respond(response: async_graphql::Response) -> Response {
+fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response) -> Response {
+    for error in &response.errors {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .map(|c| c.to_string().trim_matches('"').to_string())
+            .unwrap_or_else(|| "NONE".into());
+        metrics.graphql_errors.get_or_create(&crate::metrics::CodeLabels { code }).inc();
+    }
     let rejected = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
@@ -171,7 +235,8 @@ async fn graphql_get(
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST").into_response();
     }
     let ip = ClientIp(Some(client_ip(peer.ip(), &headers, &state.trusted_proxies)));
-    respond(graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request).await)
+    let response = graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request).await;
+    respond(&state.metrics, response)
 }
 
 /// Whether the operation the request would run is a mutation. A document

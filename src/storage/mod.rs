@@ -108,6 +108,20 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Connections of the pool: (open, idle).
+    pub fn pool_status(&self) -> (u32, usize) {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            Backend::Postgis => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        }
+    }
+
     pub async fn close(self) -> StorageResult<()> {
         self.db.close().await?;
         Ok(())

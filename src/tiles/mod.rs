@@ -32,6 +32,7 @@ pub struct TilesState {
     pub catalog: Catalog,
     pub auth: Auth,
     pub cache: TileCache,
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub fn router(state: TilesState) -> Router {
@@ -153,6 +154,8 @@ async fn tile(
             (tile, false)
         }
     };
+    let result = if hit { "hit" } else { "miss" };
+    state.metrics.tile_cache.get_or_create(&crate::metrics::ResultLabels { result: result.into() }).inc();
     let x_cache = HeaderValue::from_static(if hit { "HIT" } else { "MISS" });
     let Some(bytes) = tile.as_ref().clone() else {
         let mut empty = StatusCode::NO_CONTENT.into_response();

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub address: String,
     /// An administrator's access token, sent by [`TestApp::graphql`].
     pub admin_token: String,
+    /// The port of `/metrics` when `ODG_METRICS_BIND` is set.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub catalog: Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -126,6 +128,7 @@ pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) ->
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
     let app = App::build(&config, demo).await.unwrap_or_else(|e| panic!("server did not start: {e:#}"));
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_port = app.metrics_port();
     let catalog = app.catalog().clone();
     if !demo {
         let draft = odg::domain::UserDraft {
@@ -148,7 +151,17 @@ pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) ->
     });
     let client = reqwest::Client::new();
     let admin_token = login(&client, &address, "admin", PASSWORD).await["accessToken"].as_str().unwrap().to_string();
-    Some(TestApp { admin_token, address, client, catalog, stop: Some(stop), server: Some(server), dir, database })
+    Some(TestApp {
+        admin_token,
+        metrics_port,
+        address,
+        client,
+        catalog,
+        stop: Some(stop),
+        server: Some(server),
+        dir,
+        database,
+    })
 }
 
 /// Signs in; returns the `login` payload (accessToken, refreshToken, user).

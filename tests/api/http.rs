@@ -82,3 +82,39 @@ async fn a_request_that_cannot_run_is_a_400_and_a_field_error_a_200() {
     assert_eq!(post("{ nope }").await.unwrap().status(), 400);
     assert_eq!(post("mutation { deleteDeposit(id: \"42\") }").await.unwrap().status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_behind_a_token() {
+    let token = "metrics-token-0123456789";
+    let app = crate::helpers::spawn_with(Backend::Sqlite, true, &[("ODG_METRICS_TOKEN", token)]).await.unwrap();
+    app.graphql("{ deposits { totalCount } }", json!({})).await;
+    app.graphql("{ nope }", json!({})).await;
+    app.get("/tiles/deposits/8/137/129.mvt").await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let response = app.client.get(format!("{}/metrics", app.address)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for needle in [
+        "# TYPE odg_http_requests counter",
+        "route=\"/graphql\"",
+        "odg_http_request_duration_seconds_bucket",
+        "odg_graphql_errors_total{code=\"BAD_USER_INPUT\"} 1",
+        "odg_tile_cache_requests_total{result=\"miss\"} 1",
+        "odg_sql_statements_total",
+        "odg_db_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(needle), "no {needle} in:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_have_their_own_address_and_are_off_otherwise() {
+    let app = crate::helpers::spawn_with(Backend::Sqlite, false, &[("ODG_METRICS_BIND", "127.0.0.1:0")]).await.unwrap();
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    let port = app.metrics_port.expect("a metrics listener");
+    let response = app.client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("odg_http_requests"));
+    let plain = spawn_empty(Backend::Sqlite).await.unwrap();
+    assert_eq!(plain.get("/metrics").await.status(), 404);
+}
