@@ -7,6 +7,7 @@ use crate::{demo, graphql, telemetry};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod doctor;
 mod user;
 
 #[derive(Parser)]
@@ -30,6 +31,8 @@ enum Command {
     Schema,
     /// Load the Gabon demo data set (idempotent), then exit.
     SeedDemo,
+    /// Check configuration, database, PostGIS, migrations, disk and secrets; one line each.
+    Doctor,
     /// Manage accounts (passwords are read from the terminal or stdin, never argv).
     User {
         #[command(subcommand)]
@@ -96,6 +99,7 @@ pub fn run() -> ExitCode {
                 Ok(())
             }
             Command::User { command } => user::run(&config, command).await,
+            Command::Doctor => doctor::run(&config).await,
             Command::Schema => Ok(()),
         }
     });

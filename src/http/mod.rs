@@ -272,10 +272,18 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers: the instance can take traffic.
+/// The database answers and its schema is current: the instance can take traffic.
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.catalog.store().ping().await {
-        Ok(()) => "ready".into_response(),
+    let store = state.catalog.store();
+    if let Err(err) = store.ping().await {
+        tracing::warn!(error = %err, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    match store.pending_migrations().await {
+        Ok(0) => "ready".into_response(),
+        Ok(n) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{n} migrations pending: run `odg migrate`")).into_response()
+        }
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()

@@ -97,6 +97,23 @@ impl Store {
         Ok(())
     }
 
+    /// Migrations this binary knows that the database has not applied.
+    pub async fn pending_migrations(&self) -> StorageResult<usize> {
+        Ok(migration::Migrator::get_pending_migrations(&self.db).await?.len())
+    }
+
+    /// The PostGIS library version, on PostgreSQL.
+    pub async fn postgis_version(&self) -> StorageResult<Option<String>> {
+        if self.backend != Backend::Postgis {
+            return Ok(None);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, "SELECT PostGIS_Lib_Version() AS v"))
+            .await?;
+        Ok(row.map(|r| r.try_get::<String>("", "v")).transpose()?)
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
         self.db.ping().await?;

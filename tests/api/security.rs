@@ -539,3 +539,34 @@ async fn secrets_never_reach_the_log() {
         assert!(!text.contains(secret), "the log contains a secret ({})", &secret[..secret.len().min(12)]);
     }
 }
+
+#[test]
+fn doctor_reports_each_check_and_fails_on_pending_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let odg = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_odg"))
+            .args(args)
+            .env("ODG_DATA_DIR", dir.path())
+            .env("ODG_JWT_SECRET", JWT_SECRET)
+            .env("RUST_LOG", "error")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    // A new database: reachable, but its schema is not there yet.
+    let fresh = odg(&["doctor"]);
+    let text = String::from_utf8_lossy(&fresh.stdout);
+    assert!(!fresh.status.success(), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("FAIL") && l.contains("migrations") && l.contains("odg migrate")),
+        "{text}"
+    );
+    assert!(odg(&["migrate"]).status.success());
+    let healthy = odg(&["doctor"]);
+    let text = String::from_utf8_lossy(&healthy.stdout);
+    assert!(healthy.status.success(), "{text}");
+    for check in ["configuration", "jwt secret", "disk", "database", "postgis", "migrations"] {
+        assert!(text.lines().any(|l| l.starts_with("OK") && l.contains(check)), "no OK line for {check}: {text}");
+    }
+    assert!(!text.contains(JWT_SECRET));
+}
