@@ -18,3 +18,4 @@ pub mod spatial;
 pub mod storage;
 pub mod telemetry;
 pub mod tiles;
+pub mod web;

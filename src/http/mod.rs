@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::domain::Catalog;
 use crate::graphql::{self, ClientIp, OdgSchema};
+use crate::web::bearer;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
@@ -169,13 +170,6 @@ fn cors(origins: &[String]) -> CorsLayer {
         let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
         layer.allow_origin(AllowOrigin::list(list))
     }
-}
-
-/// The access token of an `Authorization: Bearer …` header.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 /// The client's address: the peer, or, when the peer is a trusted proxy,

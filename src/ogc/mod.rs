@@ -7,9 +7,10 @@ mod crs;
 mod openapi;
 
 use crate::auth::Auth;
-use crate::domain::{self, Actor, Catalog, DepositFilter, ExploitationAreaFilter, InfrastructureFilter, ListParams};
+use crate::domain::{self, Catalog, DepositFilter, ExploitationAreaFilter, InfrastructureFilter, ListParams};
 use crate::error::{AppError, AppResult};
 use crate::spatial::Bbox;
+use crate::web::{base_url, reader};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -60,29 +61,6 @@ pub fn router(state: OgcState) -> Router {
         .route("/collections/{id}/items", get(items))
         .route("/collections/{id}/items/{feature_id}", get(item))
         .with_state(state)
-}
-
-/// The base URL links are built on, from the request's Host (and the
-/// scheme a proxy reports), so links work behind nginx.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme =
-        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
-/// The caller, from a bearer header or an `access_token` parameter; it must be allowed to read.
-async fn reader(state: &OgcState, headers: &HeaderMap, query: &HashMap<String, String>) -> AppResult<Actor> {
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string());
-    let token = header_token.or_else(|| query.get("access_token").cloned());
-    let actor = state.auth.actor(&state.catalog, token.as_deref()).await?;
-    actor.require_reader(state.auth.public_read())?;
-    Ok(actor)
 }
 
 fn wants_html(headers: &HeaderMap, query: &HashMap<String, String>) -> bool {
@@ -160,7 +138,7 @@ async fn collections(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    reader(&state, &headers, &query).await?;
+    reader(&state.catalog, &state.auth, &headers, &query).await?;
     let base = base_url(&headers);
     let extents = state.catalog.store().extents().await?;
     let list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| collection_json(&base, i, extents[i])).collect();
@@ -176,7 +154,7 @@ async fn collection(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    reader(&state, &headers, &query).await?;
+    reader(&state.catalog, &state.auth, &headers, &query).await?;
     let index = collection_index(&id)?;
     let extents = state.catalog.store().extents().await?;
     Ok(Json(collection_json(&base_url(&headers), index, extents[index])))
@@ -316,7 +294,7 @@ async fn items(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    reader(&state, &headers, &query).await?;
+    reader(&state.catalog, &state.auth, &headers, &query).await?;
     collection_index(&id)?;
     let ItemsQuery { params, crs: output_crs, dates } = items_query(&id, &query)?;
     let catalog = &state.catalog;
@@ -396,7 +374,7 @@ async fn item(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    reader(&state, &headers, &query).await?;
+    reader(&state.catalog, &state.auth, &headers, &query).await?;
     collection_index(&id)?;
     let output_crs = query.get("crs").map(|c| crs::Crs::parse("crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let not_found = || AppError::not_found("feature", &feature_id);

@@ -11,6 +11,7 @@ use crate::auth::Auth;
 use crate::domain::{self, Catalog, DepositFilter, ExploitationAreaFilter, InfrastructureFilter, ListParams};
 use crate::error::{AppError, AppResult};
 use crate::spatial::Bbox;
+use crate::web::{base_url, reader};
 use ::mvt::Tile;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -42,18 +43,6 @@ pub fn router(state: TilesState) -> Router {
         .with_state(state)
 }
 
-async fn reader(state: &TilesState, headers: &HeaderMap, query: &HashMap<String, String>) -> AppResult<()> {
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string());
-    let token = header_token.or_else(|| query.get("access_token").cloned());
-    let actor = state.auth.actor(&state.catalog, token.as_deref()).await?;
-    actor.require_reader(state.auth.public_read())
-}
-
 /// The layers of a source: (layer name, fields for TileJSON).
 fn layers(source: &str) -> Vec<(&'static str, Value)> {
     let deposits = (
@@ -79,20 +68,13 @@ fn layers(source: &str) -> Vec<(&'static str, Value)> {
     }
 }
 
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme =
-        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 async fn tilejson(
     State(state): State<TilesState>,
     Path(source_json): Path<String>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    reader(&state, &headers, &query).await?;
+    reader(&state.catalog, &state.auth, &headers, &query).await?;
     let source = source_json.strip_suffix(".json").filter(|s| SOURCES.contains(s));
     let source = source.ok_or_else(|| AppError::not_found("tile source", &source_json))?;
     let extents = state.catalog.store().extents().await?;
@@ -132,7 +114,7 @@ async fn tile(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    reader(&state, &headers, &query).await?;
+    reader(&state.catalog, &state.auth, &headers, &query).await?;
     if !SOURCES.contains(&source.as_str()) {
         return Err(AppError::not_found("tile source", &source));
     }
