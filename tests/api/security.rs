@@ -115,6 +115,13 @@ async fn forged_expired_and_stale_tokens_are_refused(app: &TestApp) {
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     let login = app.anonymous(LOGIN, json!({"i": "editeur", "p": PASSWORD})).await;
     assert_eq!(error_code(&login), "UNAUTHENTICATED");
+    // And a token of a deleted account.
+    let partner = app.token("partenaire").await;
+    let id =
+        app.graphql_as(&partner, "{ me { id } }", json!({})).await["data"]["me"]["id"].as_str().unwrap().to_string();
+    app.data("mutation($id: ID!) { deleteUser(id: $id) }", json!({"id": id})).await;
+    let body = app.graphql_as(&partner, "{ me { username } }", json!({})).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
 }
 
 /// A GraphQL literal for a required value of `type_ref`.
