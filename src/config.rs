@@ -35,6 +35,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// `ODG_METRICS_BIND`: serve `/metrics`, without token, on this separate address (e.g. 127.0.0.1:9090).
     pub metrics_bind: Option<SocketAddr>,
+    /// `ODG_BACKUP_DIR`: where `odg backup` writes, default `<ODG_DATA_DIR>/backups`.
+    pub backup_dir: Option<PathBuf>,
     /// `ODG_TILE_CACHE_MB`: memory for cached vector tiles, default 64 MiB (0 turns the cache off).
     pub tile_cache_bytes: u64,
     /// `ODG_ENV`: `development` (default) or `production` (stricter checks).
@@ -80,6 +82,7 @@ const KNOWN: &[&str] = &[
     "ODG_MAX_QUERY_DEPTH",
     "ODG_MAX_QUERY_COMPLEXITY",
     "ODG_TILE_CACHE_MB",
+    "ODG_BACKUP_DIR",
     "ODG_METRICS_TOKEN",
     "ODG_METRICS_BIND",
     "ODG_ENV",
@@ -301,6 +304,7 @@ impl Config {
             max_body_bytes,
             shutdown_grace_secs,
             tile_cache_bytes,
+            backup_dir: get("ODG_BACKUP_DIR").filter(|v| !v.trim().is_empty()).map(PathBuf::from),
             metrics_token,
             metrics_bind,
             production,
@@ -324,6 +328,11 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join("odg.sqlite").display()),
         }
+    }
+
+    /// Where backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir.clone().unwrap_or_else(|| self.data_dir.join("backups"))
     }
 
     /// `ODG_*` variables set in the environment that ODG does not read (likely typos).

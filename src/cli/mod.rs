@@ -7,6 +7,7 @@ use crate::{demo, graphql, telemetry};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod backup;
 mod doctor;
 mod user;
 
@@ -33,6 +34,24 @@ enum Command {
     SeedDemo,
     /// Check configuration, database, PostGIS, migrations, disk and secrets; one line each.
     Doctor,
+    /// Write a dated, compressed backup and prune old ones.
+    Backup {
+        /// Where backups go (default: ODG_BACKUP_DIR, else <ODG_DATA_DIR>/backups).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        /// Days for which the newest backup is kept.
+        #[arg(long, default_value_t = 7)]
+        keep_daily: usize,
+        /// ISO weeks for which the newest backup is kept.
+        #[arg(long, default_value_t = 4)]
+        keep_weekly: usize,
+    },
+    /// Restore a backup into an empty database (--force replaces a non-empty one).
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage accounts (passwords are read from the terminal or stdin, never argv).
     User {
         #[command(subcommand)]
@@ -100,6 +119,10 @@ pub fn run() -> ExitCode {
             }
             Command::User { command } => user::run(&config, command).await,
             Command::Doctor => doctor::run(&config).await,
+            Command::Backup { dir, keep_daily, keep_weekly } => {
+                backup::backup(&config, dir, keep_daily, keep_weekly).await
+            }
+            Command::Restore { file, force } => backup::restore(&config, &file, force).await,
             Command::Schema => Ok(()),
         }
     });

@@ -114,6 +114,38 @@ impl Store {
         Ok(row.map(|r| r.try_get::<String>("", "v")).transpose()?)
     }
 
+    /// An online, consistent copy of an SQLite database into a new file.
+    pub async fn vacuum_into(&self, path: &std::path::Path) -> StorageResult<()> {
+        let target = path.display().to_string().replace('\'', "''");
+        self.db.execute_unprepared(&format!("VACUUM INTO '{target}'")).await?;
+        Ok(())
+    }
+
+    /// What a restore would overwrite: whether ODG's tables exist, and
+    /// whether any of them holds a row. Reads only (creates nothing).
+    pub async fn contents(&self) -> StorageResult<(bool, bool)> {
+        let backend = self.db.get_database_backend();
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('commodity', 'operator', 'deposit', 'app_user')"
+            }
+            Backend::Postgis => {
+                "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('commodity', 'operator', 'deposit', 'app_user')"
+            }
+        };
+        let row = self.db.query_one_raw(Statement::from_string(backend, sql)).await?;
+        let tables: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        if tables < 4 {
+            return Ok((tables > 0, false));
+        }
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let rows = entity::commodity::Entity::find().count(&self.db).await?
+            + entity::operator::Entity::find().count(&self.db).await?
+            + entity::deposit::Entity::find().count(&self.db).await?
+            + entity::app_user::Entity::find().count(&self.db).await?;
+        Ok((true, rows > 0))
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
         self.db.ping().await?;

@@ -203,6 +203,11 @@ impl TestApp {
         post(&self.client, &self.address, Some(token), query, variables).await
     }
 
+    /// The PostgreSQL URL of this server's database (PostGIS backend only).
+    pub fn database_url(&self) -> Option<String> {
+        self.database.as_ref().map(|d| d.url.clone())
+    }
+
     /// Signs in as an account; returns its access token.
     pub async fn token(&self, identifier: &str) -> String {
         login(&self.client, &self.address, identifier, PASSWORD).await["accessToken"].as_str().unwrap().to_string()
