@@ -15,7 +15,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 as_postgres() { "${sudo_cmd[@]}" su postgres -c "$1"; }
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

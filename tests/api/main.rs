@@ -4,6 +4,7 @@
 mod helpers;
 
 mod conformance;
+mod deploy;
 mod errors;
 mod http;
 mod mutations;
