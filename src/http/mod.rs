@@ -189,9 +189,13 @@ async fn graphql_post(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    let ip = ClientIp(Some(client_ip(peer.ip(), &headers, &state.trusted_proxies)));
-    let response =
-        graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request.into_inner()).await;
+    run(&state, peer, &headers, request.into_inner()).await
+}
+
+/// Runs a GraphQL request for the client at `peer`, with its bearer token.
+async fn run(state: &AppState, peer: SocketAddr, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+    let ip = ClientIp(Some(client_ip(peer.ip(), headers, &state.trusted_proxies)));
+    let response = graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(headers), ip, request).await;
     respond(&state.metrics, response)
 }
 
@@ -228,9 +232,7 @@ async fn graphql_get(
     if selects_mutation(&request) {
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST").into_response();
     }
-    let ip = ClientIp(Some(client_ip(peer.ip(), &headers, &state.trusted_proxies)));
-    let response = graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(&headers), ip, request).await;
-    respond(&state.metrics, response)
+    run(&state, peer, &headers, request).await
 }
 
 /// Whether the operation the request would run is a mutation. A document

@@ -2,13 +2,13 @@
 
 use super::error::{StorageError, StorageResult};
 use super::list::{self, Listed, Spatial};
-use super::reference::now;
+use super::reference::{missing_is_none, now};
 use super::{Store, geometry, text};
 use crate::domain::*;
 use entity::{deposit, exploitation_area, infrastructure};
 use geo_types::Geometry;
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 /// Implements [`Listed`] and [`Spatial`] for a spatial entity.
 macro_rules! spatial_table {
@@ -64,14 +64,6 @@ macro_rules! set_geometry {
 
 fn unknown(table: &'static str, column: &'static str, id: i64, value: &str) -> StorageError {
     StorageError::Corrupt { table, column, id, reason: format!("unknown value {value:?}") }
-}
-
-fn missing_is_none<T>(result: Result<T, DbErr>) -> StorageResult<Option<T>> {
-    match result {
-        Ok(v) => Ok(Some(v)),
-        Err(DbErr::RecordNotUpdated) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
 }
 
 // ----- deposits -----------------------------------------------------------

@@ -105,7 +105,7 @@ fn operator_columns(f: &OperatorFields, m: &mut operator::ActiveModel) {
 }
 
 /// A record that `update` found missing.
-fn missing_is_none<T>(result: Result<T, DbErr>) -> StorageResult<Option<T>> {
+pub(super) fn missing_is_none<T>(result: Result<T, DbErr>) -> StorageResult<Option<T>> {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(DbErr::RecordNotUpdated) => Ok(None),
