@@ -71,6 +71,7 @@ impl App {
             max_body_bytes: config.max_body_bytes,
             cors_origins: config.cors_origins.clone(),
             metrics_token: config.metrics_token.clone(),
+            web_dir: config.web_dir.clone(),
         };
         let metrics_listener = match config.metrics_bind {
             Some(addr) => Some((

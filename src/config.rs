@@ -37,6 +37,9 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// `ODG_BACKUP_DIR`: where `odg backup` writes, default `<ODG_DATA_DIR>/backups`.
     pub backup_dir: Option<PathBuf>,
+    /// `ODG_WEB_DIR`: the built web app served at `/`, default `frontend/dist`
+    /// (not served when it holds no `index.html`).
+    pub web_dir: PathBuf,
     /// `ODG_TILE_CACHE_MB`: memory for cached vector tiles, default 64 MiB (0 turns the cache off).
     pub tile_cache_bytes: u64,
     /// `ODG_ENV`: `development` (default) or `production` (stricter checks).
@@ -83,6 +86,7 @@ const KNOWN: &[&str] = &[
     "ODG_MAX_QUERY_COMPLEXITY",
     "ODG_TILE_CACHE_MB",
     "ODG_BACKUP_DIR",
+    "ODG_WEB_DIR",
     "ODG_METRICS_TOKEN",
     "ODG_METRICS_BIND",
     "ODG_ENV",
@@ -305,6 +309,10 @@ impl Config {
             shutdown_grace_secs,
             tile_cache_bytes,
             backup_dir: get("ODG_BACKUP_DIR").filter(|v| !v.trim().is_empty()).map(PathBuf::from),
+            web_dir: get("ODG_WEB_DIR")
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
             metrics_token,
             metrics_bind,
             production,

@@ -26,6 +26,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+mod webapp;
+pub use webapp::WebApp;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -46,13 +49,16 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
     /// Bearer token of `/metrics` on this router; `None`: not served here.
     pub metrics_token: Option<crate::config::Secret>,
+    /// The built web app's directory (`ODG_WEB_DIR`).
+    pub web_dir: std::path::PathBuf,
 }
 
 /// Longest time one request may take before the server answers 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: AppState, options: HttpOptions) -> Router {
-    let HttpOptions { graphiql, max_body_bytes, cors_origins, metrics_token } = options;
+    let HttpOptions { graphiql, max_body_bytes, cors_origins, metrics_token, web_dir } = options;
+    let web_app = webapp::WebApp::open(&web_dir);
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
@@ -73,7 +79,11 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         );
     }
     let metrics = state.metrics.clone();
-    let ogc = crate::ogc::router(crate::ogc::OgcState { catalog: state.catalog.clone(), auth: state.auth.clone() });
+    let ogc = crate::ogc::router(crate::ogc::OgcState {
+        catalog: state.catalog.clone(),
+        auth: state.auth.clone(),
+        web_app: web_app.clone(),
+    });
     let tiles = crate::tiles::router(crate::tiles::TilesState {
         catalog: state.catalog.clone(),
         auth: state.auth.clone(),
@@ -81,10 +91,11 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         metrics: state.metrics.clone(),
     })
     .layer(tower_http::compression::CompressionLayer::new());
+    let mut router = router.with_state(state).merge(ogc).merge(tiles);
+    if let Some(web_app) = &web_app {
+        router = router.fallback_service(web_app.router());
+    }
     router
-        .with_state(state)
-        .merge(ogc)
-        .merge(tiles)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

@@ -49,6 +49,8 @@ const COLLECTIONS: &[(&str, &str, &str)] = &[
 pub struct OgcState {
     pub catalog: Catalog,
     pub auth: Auth,
+    /// The web app answers browsers at `/`; the OGC landing page stays at `/?f=html`.
+    pub web_app: Option<crate::http::WebApp>,
 }
 
 pub fn router(state: OgcState) -> Router {
@@ -80,6 +82,12 @@ async fn landing(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let base = base_url(&headers);
+    if let Some(web_app) = &state.web_app
+        && query.get("f").is_none()
+        && wants_html(&headers, &query)
+    {
+        return web_app.index().await;
+    }
     if wants_html(&headers, &query) {
         let page = format!(
             "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>ODG</title>\
@@ -90,7 +98,6 @@ async fn landing(
         );
         return Html(page).into_response();
     }
-    let _ = &state;
     Json(json!({
         "title": "ODG",
         "description": "Geospatial data of the mining administration: deposits, exploitation areas, infrastructure.",

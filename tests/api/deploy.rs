@@ -137,16 +137,54 @@ impl Drop for Nginx {
 }
 
 #[test]
-fn systemd_accepts_the_unit() {
+fn systemd_accepts_the_units() {
     if !have("systemd-analyze") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/systemd/odg.service")).unwrap();
-    // verify checks that the executables exist: point at the built binary.
-    let unit = unit.replace("/usr/local/bin/odg", env!("CARGO_BIN_EXE_odg"));
-    let path = dir.path().join("odg.service");
-    std::fs::write(&path, unit).unwrap();
-    let out = Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
+    let mut paths = Vec::new();
+    for name in ["odg.service", "odg-backup.service", "odg-backup.timer"] {
+        let unit =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/systemd").join(name)).unwrap();
+        // verify checks that the executables exist: point at the built binary.
+        let unit = unit.replace("/usr/local/bin/odg", env!("CARGO_BIN_EXE_odg"));
+        let path = dir.path().join(name);
+        std::fs::write(&path, unit).unwrap();
+        paths.push(path);
+    }
+    let out = Command::new("systemd-analyze").arg("verify").args(&paths).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // verify does not fail on every warning: none may concern our units.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ours: Vec<&str> = stderr.lines().filter(|l| l.contains("odg")).collect();
+    assert!(ours.is_empty(), "systemd-analyze verify warned about the units:\n{}", ours.join("\n"));
+}
+
+/// The backup timer runs odg-backup.service daily, catches up after downtime and spreads its start.
+#[test]
+fn the_backup_timer_is_daily_persistent_and_randomized() {
+    let timer =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/systemd/odg-backup.timer")).unwrap();
+    for line in ["Persistent=true", "Unit=odg-backup.service", "WantedBy=timers.target"] {
+        assert!(timer.lines().any(|l| l.trim() == line), "odg-backup.timer lacks {line}");
+    }
+    assert!(timer.lines().any(|l| l.starts_with("OnCalendar=")), "odg-backup.timer has no OnCalendar");
+    assert!(timer.lines().any(|l| l.starts_with("RandomizedDelaySec=")), "odg-backup.timer has no RandomizedDelaySec");
+    // The backup unit is sandboxed like the server, with the backup directory writable.
+    let read = |name: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/systemd").join(name)).unwrap()
+    };
+    let (server, backup) = (read("odg.service"), read("odg-backup.service"));
+    let sandbox = |unit: &str| -> Vec<String> {
+        unit.lines()
+            .skip_while(|l| !l.starts_with("NoNewPrivileges="))
+            .take_while(|l| !l.trim().is_empty() && !l.starts_with('['))
+            .filter(|l| !l.starts_with("ReadWritePaths="))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(!sandbox(&server).is_empty());
+    assert_eq!(sandbox(&backup), sandbox(&server), "odg-backup.service has odg.service's sandboxing");
+    let writable = backup.lines().find(|l| l.starts_with("ReadWritePaths=")).unwrap_or_default();
+    assert!(writable.split_whitespace().any(|p| p.ends_with("/var/backups/odg")), "{writable}");
 }

@@ -118,3 +118,47 @@ async fn metrics_can_have_their_own_address_and_are_off_otherwise() {
     let plain = spawn_empty(Backend::Sqlite).await.unwrap();
     assert_eq!(plain.get("/metrics").await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_web_app_is_served_with_client_routes_and_the_ogc_landing_stays_reachable() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(web.path().join("index.html"), "<!doctype html><div id=\"root\"></div>").unwrap();
+    std::fs::create_dir(web.path().join("assets")).unwrap();
+    std::fs::write(web.path().join("assets/app-3f2a.js"), "console.log(1)").unwrap();
+    let web_dir = web.path().display().to_string();
+    let app = crate::helpers::spawn_with(Backend::Sqlite, false, &[("ODG_WEB_DIR", &web_dir)]).await.unwrap();
+    let get =
+        |path: &str, accept: &str| app.client.get(format!("{}{path}", app.address)).header("Accept", accept).send();
+    let html = "text/html,application/xhtml+xml,*/*;q=0.8";
+    for path in ["/", "/carte/quelque-part", "/gisements"] {
+        let response = get(path, html).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+        assert!(response.text().await.unwrap().contains("<div id=\"root\">"), "{path}");
+    }
+    let asset = get("/assets/app-3f2a.js", "*/*").await.unwrap();
+    assert_eq!(asset.status(), 200);
+    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(asset.text().await.unwrap(), "console.log(1)");
+    // GIS clients ask for JSON at `/`: they get the OGC landing page.
+    let landing: serde_json::Value = get("/", "application/json").await.unwrap().json().await.unwrap();
+    assert!(landing["links"].as_array().unwrap().iter().any(|l| l["rel"] == "conformance"));
+    let ogc_html = get("/?f=html", html).await.unwrap().text().await.unwrap();
+    assert!(ogc_html.contains("OGC API"));
+    // The API keeps its own answers.
+    assert_eq!(get("/healthz", "*/*").await.unwrap().status(), 200);
+    let post = app.client.post(format!("{}/carte", app.address)).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[tokio::test]
+async fn without_a_built_web_app_the_root_is_the_ogc_landing_page() {
+    let app =
+        crate::helpers::spawn_with(Backend::Sqlite, false, &[("ODG_WEB_DIR", "/nonexistent/odg-web")]).await.unwrap();
+    let response = app.client.get(format!("{}/", app.address)).header("Accept", "text/html").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("OGC API"));
+    let missing = app.client.get(format!("{}/carte", app.address)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
