@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, no business logic.
 //!
-//! Geometry tables (`deposit`, `exploitation_area`, `infrastructure`) store
+//! Geometry tables (`deposit`, `exploitation_area`, `infrastructure`,
+//! `layer_feature`) store
 //! their geometry as ISO WKB in `geom_wkb` together with its bounding box.
 //! The backend-specific spatial columns and indexes (a PostGIS
 //! `geometry(Geometry,4326)` column generated from `geom_wkb` with GIST
@@ -13,6 +14,9 @@ pub mod commodity;
 pub mod deposit;
 pub mod exploitation_area;
 pub mod infrastructure;
+pub mod layer;
+pub mod layer_feature;
+pub mod layer_import;
 pub mod operator;
 pub mod operator_commodity;
 pub mod refresh_token;

@@ -6,13 +6,18 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_domain;
 mod m20261126_000002_create_accounts;
+mod m20261126_000003_create_layers;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_domain::Migration), Box::new(m20261126_000002_create_accounts::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_domain::Migration),
+            Box::new(m20261126_000002_create_accounts::Migration),
+            Box::new(m20261126_000003_create_layers::Migration),
+        ]
     }
 }
 

@@ -26,6 +26,7 @@ const INFRASTRUCTURE_GEOMETRIES: &[GeometryType] =
 pub struct Catalog {
     pub(super) store: Store,
     changes: tokio::sync::broadcast::Sender<Change>,
+    pub(super) imports: super::imports::ImportHub,
 }
 
 /// What a write changed, for caches and live views: which kind of record,
@@ -45,6 +46,8 @@ pub enum ChangeKind {
     Deposit,
     ExploitationArea,
     Infrastructure,
+    /// A layer made from an imported file (its features, metadata or style).
+    Layer,
 }
 
 /// Changes a slow listener may fall behind by before it must assume everything changed.
@@ -122,7 +125,7 @@ const TEXT_MAX: usize = 20_000;
 impl Catalog {
     pub fn new(store: Store) -> Catalog {
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
-        Catalog { store, changes }
+        Catalog { store, changes, imports: Default::default() }
     }
 
     /// Every later write, as it succeeds.
@@ -132,6 +135,10 @@ impl Catalog {
 
     fn notify(&self, kind: ChangeKind, id: i64, geometries: &[&Geometry<f64>]) {
         let bboxes = geometries.iter().filter_map(|g| spatial::Bbox::of(g)).collect();
+        self.notify_boxes(kind, id, bboxes);
+    }
+
+    pub(super) fn notify_boxes(&self, kind: ChangeKind, id: i64, bboxes: Vec<spatial::Bbox>) {
         // No listener is not an error.
         let _ = self.changes.send(Change { kind, id, bboxes });
     }

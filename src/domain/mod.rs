@@ -8,6 +8,8 @@ mod actor;
 mod catalog;
 mod features;
 mod geometry;
+mod imports;
+mod layers;
 mod model;
 mod query;
 mod validate;
@@ -21,6 +23,8 @@ pub use catalog::{
 pub use enums::*;
 pub use features::*;
 pub use geometry::{ANY_GEOMETRY, GeometryType, parse_geometry, to_geojson};
+pub use imports::{ImportHub, ImportPreview, ImportProgress, LayerDraft, Upload};
+pub use layers::*;
 pub use model::*;
 pub use query::*;
 pub use validate::slugify;

@@ -9,11 +9,13 @@ mod accounts;
 mod error;
 mod features;
 mod geometry;
+mod layers;
 mod list;
 mod reference;
 mod text;
 
 pub use error::{StorageError, StorageResult};
+pub use layers::LayerWriter;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};

@@ -92,6 +92,8 @@ impl TileCache {
             ChangeKind::ExploitationArea => &["exploitation-areas", "domain"],
             ChangeKind::Infrastructure => &["infrastructure", "domain"],
             ChangeKind::Operator | ChangeKind::Commodity => &["deposits", "exploitation-areas", "domain"],
+            // Layers are not tile sources yet.
+            ChangeKind::Layer => return,
         };
         let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
         let boxes: Vec<Bbox> = change.bboxes.clone();

@@ -1,0 +1,498 @@
+//! Importing files into layers, and the layer operations.
+//!
+//! An import reads its file on a blocking thread and hands checked features
+//! over a bounded channel to the writer, which inserts them in batches
+//! inside one transaction: memory stays bounded whatever the file size, and
+//! a failed import leaves no layer. Progress is published on a watch channel
+//! per import (for the `importProgress` subscription) and kept in the
+//! `layer_import` record.
+
+use super::catalog::{Catalog, ChangeKind};
+use super::{
+    Actor, AttributeFilter, ImportRecord, ImportStatus, Layer, LayerFeature, LayerFilter, LayerKind, LayerMeta,
+    LayerSource, LayerStatus, ListParams, Page, default_style,
+};
+use crate::error::{AppError, AppResult};
+use crate::import::{self, CheckedFeature, Crs, ImportError, ImportLimits, Summary};
+use crate::spatial::Bbox;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::{mpsc, watch};
+
+/// Where an import is, as pushed to subscribers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportProgress {
+    pub id: i64,
+    pub status: ImportStatus,
+    pub features_read: u64,
+    pub features_written: u64,
+    pub layer_id: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl ImportProgress {
+    pub fn of(record: &ImportRecord) -> ImportProgress {
+        ImportProgress {
+            id: record.id,
+            status: record.status,
+            features_read: record.features_read,
+            features_written: record.features_written,
+            layer_id: record.layer_id,
+            error: record.error.clone(),
+        }
+    }
+}
+
+/// The running imports' progress channels.
+#[derive(Clone, Default)]
+pub struct ImportHub {
+    running: Arc<Mutex<HashMap<i64, watch::Sender<ImportProgress>>>>,
+}
+
+impl ImportHub {
+    fn publish(&self, progress: ImportProgress) {
+        let mut running = self.running.lock().expect("import hub lock");
+        let done = progress.status.is_final();
+        match running.get(&progress.id) {
+            Some(sender) => {
+                let _ = sender.send(progress.clone());
+            }
+            None => {
+                running.insert(progress.id, watch::channel(progress.clone()).0);
+            }
+        }
+        if done {
+            // Subscribers keep their receiver and see the final state.
+            running.remove(&progress.id);
+        }
+    }
+
+    pub fn watch(&self, id: i64) -> Option<watch::Receiver<ImportProgress>> {
+        self.running.lock().expect("import hub lock").get(&id).map(watch::Sender::subscribe)
+    }
+}
+
+/// An uploaded file on disk, removed when dropped.
+pub struct Upload {
+    pub path: tempfile::TempPath,
+    pub file_name: String,
+    pub size: u64,
+}
+
+impl Upload {
+    /// Copies `reader` into a temporary file under `dir`.
+    pub fn store(dir: &std::path::Path, file_name: &str, reader: &mut impl std::io::Read) -> std::io::Result<Upload> {
+        std::fs::create_dir_all(dir)?;
+        let mut file = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?;
+        let size = std::io::copy(reader, &mut file)?;
+        let file_name = sanitized_name(file_name);
+        Ok(Upload { path: file.into_temp_path(), file_name, size })
+    }
+}
+
+/// The base name only, without any directory a client put in it.
+fn sanitized_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    if base.is_empty() { "upload".into() } else { base.chars().take(255).collect() }
+}
+
+/// What an uploader chooses for the new layer.
+#[derive(Clone, Debug, Default)]
+pub struct LayerDraft {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: Option<LayerKind>,
+    pub status: Option<LayerStatus>,
+    pub visible: Option<bool>,
+    pub public: Option<bool>,
+    pub style: Option<Value>,
+}
+
+/// What a file holds, read without writing anything.
+#[derive(Clone, Debug)]
+pub struct ImportPreview {
+    pub format: String,
+    pub crs: String,
+    pub summary: Summary,
+    pub sample: Vec<CheckedFeature>,
+}
+
+fn validate_meta(draft: LayerDraft, geometry_types: &[String]) -> AppResult<LayerMeta> {
+    let name = draft.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "must not be empty"));
+    }
+    if name.chars().count() > 200 {
+        return Err(AppError::invalid("name", "must be at most 200 characters"));
+    }
+    let description = draft.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+    if description.as_ref().is_some_and(|d| d.chars().count() > 5000) {
+        return Err(AppError::invalid("description", "must be at most 5000 characters"));
+    }
+    let kind = draft.kind.unwrap_or(LayerKind::Custom);
+    let mut style = default_style(kind, geometry_types);
+    match draft.style {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(given)) => {
+            let Value::Object(base) = &mut style else { unreachable!("the default style is an object") };
+            for (key, value) in given {
+                base.insert(key, value);
+            }
+        }
+        Some(_) => return Err(AppError::invalid("style", "must be a JSON object")),
+    }
+    Ok(LayerMeta {
+        name,
+        description,
+        kind,
+        status: draft.status.unwrap_or(LayerStatus::Active),
+        visible: draft.visible.unwrap_or(true),
+        public: draft.public.unwrap_or(false),
+        style,
+    })
+}
+
+fn parse_crs(crs: Option<&str>) -> AppResult<Option<Crs>> {
+    match crs.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(text) => Crs::parse(text).map(Some).map_err(|e| AppError::invalid("crs", e)),
+    }
+}
+
+fn file_error(e: ImportError) -> AppError {
+    AppError::invalid("file", e.to_string())
+}
+
+/// Features per batch handed from the reader to the writer.
+const BATCH: usize = 2000;
+
+enum Message {
+    Batch(Vec<CheckedFeature>),
+}
+
+impl Catalog {
+    pub fn import_hub(&self) -> &ImportHub {
+        &self.imports
+    }
+
+    /// Reads the whole file and returns what it holds and its first
+    /// `sample` features; writes nothing.
+    pub async fn preview_import(
+        &self,
+        actor: &Actor,
+        upload: &Upload,
+        crs: Option<&str>,
+        sample: usize,
+        limits: &ImportLimits,
+    ) -> AppResult<ImportPreview> {
+        actor.require_editor()?;
+        let crs = parse_crs(crs)?;
+        let path = upload.path.to_path_buf();
+        let file_name = upload.file_name.clone();
+        let limits = limits.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut reader = import::open(&path, &file_name, &limits)?;
+            let format = reader.format().name().to_owned();
+            let mut kept = Vec::new();
+            let (summary, crs) = import::scan(reader.as_mut(), &file_name, crs.as_ref(), &limits, &mut |f| {
+                if kept.len() < sample {
+                    kept.push(f);
+                }
+                Ok(())
+            })?;
+            Ok(ImportPreview { format, crs: crs.label().to_owned(), summary, sample: kept })
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("preview task failed: {e}")))?
+        .map_err(file_error)
+    }
+
+    /// Records the import and starts it in the background; returns the
+    /// PENDING record at once (follow it with [`ImportHub::watch`]).
+    pub async fn start_import(
+        &self,
+        actor: &Actor,
+        upload: Upload,
+        draft: LayerDraft,
+        crs: Option<&str>,
+        limits: &ImportLimits,
+    ) -> AppResult<ImportRecord> {
+        let (record, job) = self.prepare_import(actor, upload, draft, crs, limits).await?;
+        let catalog = self.clone();
+        tokio::spawn(async move { catalog.run_import(job).await });
+        Ok(record)
+    }
+
+    /// Records the import and runs it to its end.
+    pub async fn import_now(
+        &self,
+        actor: &Actor,
+        upload: Upload,
+        draft: LayerDraft,
+        crs: Option<&str>,
+        limits: &ImportLimits,
+    ) -> AppResult<ImportRecord> {
+        let (_, job) = self.prepare_import(actor, upload, draft, crs, limits).await?;
+        Ok(self.run_import(job).await)
+    }
+
+    async fn prepare_import(
+        &self,
+        actor: &Actor,
+        upload: Upload,
+        draft: LayerDraft,
+        crs: Option<&str>,
+        limits: &ImportLimits,
+    ) -> AppResult<(ImportRecord, ImportJob)> {
+        actor.require_editor()?;
+        let crs = parse_crs(crs)?;
+        // Validated now so that a bad name fails before the file is read.
+        validate_meta(draft.clone(), &[])?;
+        let uploaded_by = actor.principal().ok().map(|p| p.user_id);
+        let record = self.store.insert_import(&upload.file_name, upload.size, uploaded_by).await?;
+        self.imports.publish(ImportProgress::of(&record));
+        let job = ImportJob { record: record.clone(), upload, draft, crs, limits: limits.clone(), uploaded_by };
+        Ok((record, job))
+    }
+
+    async fn run_import(&self, job: ImportJob) -> ImportRecord {
+        let started = Instant::now();
+        let mut record = job.record.clone();
+        record.status = ImportStatus::Processing;
+        if let Ok(saved) = self.store.save_import(&record).await {
+            record = saved;
+        }
+        self.imports.publish(ImportProgress::of(&record));
+        let outcome = self.import_file(&job, &mut record).await;
+        record.duration_ms = Some(started.elapsed().as_millis() as u64);
+        match outcome {
+            Ok((layer, summary)) => {
+                record.status = ImportStatus::Succeeded;
+                record.layer_id = Some(layer.id);
+                record.features_read = summary.features_read;
+                record.features_written = summary.features_kept;
+                record.warnings = summary.warnings;
+                if let Some(bbox) = layer.source.bbox {
+                    self.notify_boxes(ChangeKind::Layer, layer.id, vec![bbox]);
+                }
+            }
+            Err(message) => {
+                record.status = ImportStatus::Failed;
+                record.features_written = 0;
+                record.error = Some(message);
+            }
+        }
+        match self.store.save_import(&record).await {
+            Ok(saved) => record = saved,
+            Err(e) => tracing::error!(import = record.id, error = %e, "cannot record the end of an import"),
+        }
+        tracing::info!(
+            import = record.id,
+            status = record.status.as_str(),
+            features = record.features_written,
+            ms = record.duration_ms,
+            "import finished"
+        );
+        self.imports.publish(ImportProgress::of(&record));
+        record
+    }
+
+    /// The read → check → write pipeline; the error is the message kept on the record.
+    async fn import_file(&self, job: &ImportJob, record: &mut ImportRecord) -> Result<(Layer, Summary), String> {
+        let path: PathBuf = job.upload.path.to_path_buf();
+        let file_name = job.upload.file_name.clone();
+        let limits = job.limits.clone();
+        let crs = job.crs.clone();
+        let reader = {
+            let (path, file_name, limits) = (path.clone(), file_name.clone(), limits.clone());
+            tokio::task::spawn_blocking(move || import::open(&path, &file_name, &limits))
+                .await
+                .map_err(|e| format!("internal error: {e}"))?
+                .map_err(|e| e.to_string())?
+        };
+        record.format = Some(reader.format().name().to_owned());
+        let format = reader.format().name().to_owned();
+        let (sender, mut receiver) = mpsc::channel::<Message>(2);
+        let read = tokio::task::spawn_blocking(move || {
+            let mut reader = reader;
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = import::scan(reader.as_mut(), &file_name, crs.as_ref(), &limits, &mut |f| {
+                batch.push(f);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    sender.blocking_send(Message::Batch(full)).map_err(|_| ImportError {
+                        file: file_name.clone(),
+                        location: None,
+                        message: "the import was stopped".into(),
+                    })?;
+                }
+                Ok(())
+            });
+            if result.is_ok() && !batch.is_empty() {
+                let _ = sender.blocking_send(Message::Batch(batch));
+            }
+            result
+        });
+        let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| format!("{:?}", e))?;
+        let mut writer = self.store.begin_layer(&provisional, job.uploaded_by).await.map_err(|e| e.to_string())?;
+        let mut written = 0u64;
+        while let Some(Message::Batch(features)) = receiver.recv().await {
+            writer.write(&features).await.map_err(|e| format!("cannot write the features: {e}"))?;
+            written += features.len() as u64;
+            record.features_written = written;
+            record.features_read = written;
+            self.imports.publish(ImportProgress::of(record));
+        }
+        let (summary, crs) = read.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
+        let geometry_types: Vec<String> = summary.geometry_types.iter().map(|t| t.to_string()).collect();
+        let meta = validate_meta(job.draft.clone(), &geometry_types).map_err(|e| format!("{:?}", e))?;
+        let source = LayerSource {
+            format,
+            crs: crs.label().to_owned(),
+            feature_count: summary.features_kept,
+            geometry_types,
+            bbox: summary.bbox,
+            attributes: summary.attributes.clone(),
+        };
+        let layer = writer.finish(&source, &meta).await.map_err(|e| format!("cannot save the layer: {e}"))?;
+        Ok((layer, summary))
+    }
+
+    pub async fn import_record(&self, actor: &Actor, id: i64) -> AppResult<Option<ImportRecord>> {
+        actor.principal()?;
+        Ok(self.store.import_record(id).await?)
+    }
+
+    pub async fn imports(&self, actor: &Actor, offset: u64, limit: u64) -> AppResult<Page<ImportRecord>> {
+        actor.principal()?;
+        Ok(self.store.list_imports(offset, limit).await?)
+    }
+
+    /// Layers the actor may see: anonymous readers see public layers only.
+    pub async fn layers(&self, actor: &Actor, mut filter: LayerFilter, params: &ListParams) -> AppResult<Page<Layer>> {
+        filter.public_only = matches!(actor, Actor::Anonymous);
+        Ok(self.store.list_layers(&filter, params).await?)
+    }
+
+    pub async fn layer(&self, actor: &Actor, id: i64) -> AppResult<Option<Layer>> {
+        let layer = self.store.layer(id).await?;
+        Ok(layer.filter(|l| l.meta.public || !matches!(actor, Actor::Anonymous)))
+    }
+
+    pub async fn layer_features(
+        &self,
+        actor: &Actor,
+        layer_id: i64,
+        attributes: &[AttributeFilter],
+        params: &ListParams,
+    ) -> AppResult<Page<LayerFeature>> {
+        self.layer(actor, layer_id).await?.ok_or_else(|| AppError::not_found("layer", layer_id))?;
+        Ok(self.store.list_layer_features(layer_id, attributes, params).await?)
+    }
+
+    pub async fn layer_attribute_values(
+        &self,
+        layer_id: i64,
+        attribute: &str,
+        limit: u64,
+    ) -> AppResult<Vec<(Value, u64)>> {
+        Ok(self.store.layer_attribute_values(layer_id, attribute, limit).await?)
+    }
+
+    /// Changes a layer's name, description, kind, status, visibility or style.
+    pub async fn update_layer(&self, actor: &Actor, id: i64, patch: impl FnOnce(&mut LayerDraft)) -> AppResult<Layer> {
+        actor.require_editor()?;
+        let current = self.store.layer(id).await?.ok_or_else(|| AppError::not_found("layer", id))?;
+        let m = current.meta.clone();
+        let mut draft = LayerDraft {
+            name: m.name,
+            description: m.description,
+            kind: Some(m.kind),
+            status: Some(m.status),
+            visible: Some(m.visible),
+            public: Some(m.public),
+            style: None,
+        };
+        patch(&mut draft);
+        let style_given = draft.style.take();
+        let mut meta = validate_meta(draft, &current.source.geometry_types)?;
+        meta.style = match style_given {
+            None => current.meta.style.clone(),
+            Some(Value::Object(given)) => {
+                let mut style = current.meta.style.clone();
+                if let Value::Object(base) = &mut style {
+                    for (key, value) in given {
+                        base.insert(key, value);
+                    }
+                }
+                style
+            }
+            Some(_) => return Err(AppError::invalid("style", "must be a JSON object")),
+        };
+        let saved = self.store.update_layer_meta(id, &meta).await?.ok_or_else(|| AppError::not_found("layer", id))?;
+        self.audit(actor, "layer", id, "UPDATE", &[]).await?;
+        self.notify_boxes(ChangeKind::Layer, id, saved.source.bbox.into_iter().collect());
+        Ok(saved)
+    }
+
+    pub async fn delete_layer(&self, actor: &Actor, id: i64) -> AppResult<i64> {
+        actor.require_editor()?;
+        let current = self.store.layer(id).await?.ok_or_else(|| AppError::not_found("layer", id))?;
+        if !self.store.delete_layer(id).await? {
+            return Err(AppError::not_found("layer", id));
+        }
+        self.audit(actor, "layer", id, "DELETE", &[]).await?;
+        self.notify_boxes(ChangeKind::Layer, id, current.source.bbox.into_iter().collect());
+        Ok(id)
+    }
+
+    /// Replaces a feature's geometry and/or properties.
+    pub async fn update_layer_feature(
+        &self,
+        actor: &Actor,
+        id: i64,
+        geometry: Option<geo_types::Geometry<f64>>,
+        properties: Option<serde_json::Map<String, Value>>,
+    ) -> AppResult<LayerFeature> {
+        actor.require_editor()?;
+        let mut feature =
+            self.store.layer_feature(id).await?.ok_or_else(|| AppError::not_found("layer feature", id))?;
+        let old_bbox = Bbox::of(&feature.geometry);
+        if let Some(g) = geometry {
+            feature.geometry = g;
+        }
+        if let Some(p) = properties {
+            feature.properties = p;
+        }
+        let bbox = Bbox::of(&feature.geometry).ok_or_else(|| AppError::invalid("geometry", "must not be empty"))?;
+        let saved = self
+            .store
+            .update_layer_feature(&feature, bbox)
+            .await?
+            .ok_or_else(|| AppError::not_found("layer feature", id))?;
+        self.audit(actor, "layer_feature", id, "UPDATE", &[]).await?;
+        self.notify_boxes(ChangeKind::Layer, saved.layer_id, old_bbox.into_iter().chain([bbox]).collect());
+        Ok(saved)
+    }
+
+    pub async fn delete_layer_feature(&self, actor: &Actor, id: i64) -> AppResult<i64> {
+        actor.require_editor()?;
+        let feature = self.store.layer_feature(id).await?.ok_or_else(|| AppError::not_found("layer feature", id))?;
+        self.store.delete_layer_feature(id).await?;
+        self.audit(actor, "layer_feature", id, "DELETE", &[]).await?;
+        self.notify_boxes(ChangeKind::Layer, feature.layer_id, Bbox::of(&feature.geometry).into_iter().collect());
+        Ok(id)
+    }
+}
+
+struct ImportJob {
+    record: ImportRecord,
+    upload: Upload,
+    draft: LayerDraft,
+    crs: Option<Crs>,
+    limits: ImportLimits,
+    uploaded_by: Option<i64>,
+}

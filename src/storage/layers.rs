@@ -1,0 +1,545 @@
+//! Layers, their features and the import history.
+
+use super::error::{StorageError, StorageResult};
+use super::list::{self, Listed, Spatial};
+use super::reference::{missing_is_none, now};
+use super::{Backend, Store, geometry, text};
+use crate::domain::*;
+use crate::import::CheckedFeature;
+use crate::spatial::Bbox;
+use entity::{layer, layer_feature, layer_import};
+use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+};
+
+impl Listed for layer::Entity {
+    const TABLE: &'static str = "layer";
+    fn id() -> layer::Column {
+        layer::Column::Id
+    }
+    fn name_key() -> layer::Column {
+        layer::Column::NameKey
+    }
+    fn search_text() -> layer::Column {
+        layer::Column::SearchText
+    }
+    fn date() -> layer::Column {
+        layer::Column::CreatedAt
+    }
+    fn created_at() -> layer::Column {
+        layer::Column::CreatedAt
+    }
+    fn updated_at() -> layer::Column {
+        layer::Column::UpdatedAt
+    }
+}
+
+/// Features have no name or dates: every order is by id, the file's order.
+impl Listed for layer_feature::Entity {
+    const TABLE: &'static str = "layer_feature";
+    fn id() -> layer_feature::Column {
+        layer_feature::Column::Id
+    }
+    fn name_key() -> layer_feature::Column {
+        layer_feature::Column::Id
+    }
+    fn search_text() -> layer_feature::Column {
+        layer_feature::Column::Properties
+    }
+    fn date() -> layer_feature::Column {
+        layer_feature::Column::Id
+    }
+    fn created_at() -> layer_feature::Column {
+        layer_feature::Column::Id
+    }
+    fn updated_at() -> layer_feature::Column {
+        layer_feature::Column::Id
+    }
+}
+
+impl Spatial for layer_feature::Entity {
+    fn id_of(model: &layer_feature::Model) -> i64 {
+        model.id
+    }
+    fn wkb_of(model: &layer_feature::Model) -> &[u8] {
+        &model.geom_wkb
+    }
+}
+
+fn corrupt(table: &'static str, column: &'static str, id: i64, reason: impl ToString) -> StorageError {
+    StorageError::Corrupt { table, column, id, reason: reason.to_string() }
+}
+
+fn decode_layer(m: layer::Model) -> StorageResult<Layer> {
+    let kind = LayerKind::parse(&m.kind).ok_or_else(|| corrupt("layer", "kind", m.id, &m.kind))?;
+    let status = LayerStatus::parse(&m.status).ok_or_else(|| corrupt("layer", "status", m.id, &m.status))?;
+    let style = serde_json::from_str(&m.style).map_err(|e| corrupt("layer", "style", m.id, e))?;
+    let geometry_types =
+        serde_json::from_str(&m.geometry_types).map_err(|e| corrupt("layer", "geometry_types", m.id, e))?;
+    let attributes =
+        serde_json::from_str(&m.attribute_schema).map_err(|e| corrupt("layer", "attribute_schema", m.id, e))?;
+    let bbox = match (m.min_lon, m.min_lat, m.max_lon, m.max_lat) {
+        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => {
+            Some(Bbox { min_lon, min_lat, max_lon, max_lat })
+        }
+        _ => None,
+    };
+    Ok(Layer {
+        id: m.id,
+        meta: LayerMeta {
+            name: m.name,
+            description: m.description,
+            kind,
+            status,
+            visible: m.visible,
+            public: m.public,
+            style,
+        },
+        source: LayerSource {
+            format: m.source_format,
+            crs: m.source_crs,
+            feature_count: m.feature_count.max(0) as u64,
+            geometry_types,
+            bbox,
+            attributes,
+        },
+        created_by: m.created_by,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn meta_columns(meta: &LayerMeta, m: &mut layer::ActiveModel) {
+    m.name = Set(meta.name.clone());
+    m.name_key = Set(text::fold(&meta.name));
+    m.search_text = Set(text::search_text([Some(meta.name.as_str()), meta.description.as_deref()]));
+    m.description = Set(meta.description.clone());
+    m.kind = Set(meta.kind.as_str().into());
+    m.status = Set(meta.status.as_str().into());
+    m.visible = Set(meta.visible);
+    m.public = Set(meta.public);
+    m.style = Set(meta.style.to_string());
+}
+
+fn source_columns(source: &LayerSource, m: &mut layer::ActiveModel) {
+    m.source_format = Set(source.format.clone());
+    m.source_crs = Set(source.crs.clone());
+    m.feature_count = Set(source.feature_count as i64);
+    m.geometry_types = Set(serde_json::to_string(&source.geometry_types).expect("strings serialize"));
+    m.attribute_schema = Set(serde_json::to_string(&source.attributes).expect("attributes serialize"));
+    m.min_lon = Set(source.bbox.map(|b| b.min_lon));
+    m.min_lat = Set(source.bbox.map(|b| b.min_lat));
+    m.max_lon = Set(source.bbox.map(|b| b.max_lon));
+    m.max_lat = Set(source.bbox.map(|b| b.max_lat));
+}
+
+fn decode_feature(m: layer_feature::Model, geometry: geo_types::Geometry<f64>) -> StorageResult<LayerFeature> {
+    let properties = match serde_json::from_str(&m.properties) {
+        Ok(serde_json::Value::Object(p)) => p,
+        _ => return Err(corrupt("layer_feature", "properties", m.id, "not a JSON object")),
+    };
+    Ok(LayerFeature { id: m.id, layer_id: m.layer_id, source_id: m.source_id, properties, geometry })
+}
+
+fn decode_import(m: layer_import::Model) -> StorageResult<ImportRecord> {
+    let status = ImportStatus::parse(&m.status).ok_or_else(|| corrupt("layer_import", "status", m.id, &m.status))?;
+    let warnings = serde_json::from_str(&m.warnings).map_err(|e| corrupt("layer_import", "warnings", m.id, e))?;
+    Ok(ImportRecord {
+        id: m.id,
+        file_name: m.file_name,
+        size_bytes: m.size_bytes.max(0) as u64,
+        format: m.format,
+        status,
+        features_read: m.features_read.max(0) as u64,
+        features_written: m.features_written.max(0) as u64,
+        error: m.error,
+        warnings,
+        duration_ms: m.duration_ms.map(|d| d.max(0) as u64),
+        uploaded_by: m.uploaded_by,
+        layer_id: m.layer_id,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Rows per INSERT: well under SQLite's 32 766 bound parameters.
+const INSERT_ROWS: usize = 500;
+
+/// A layer being imported: its row and features are written inside one
+/// transaction, committed by [`LayerWriter::finish`]; dropped unfinished,
+/// the transaction rolls back and nothing remains.
+pub struct LayerWriter {
+    txn: DatabaseTransaction,
+    layer_id: i64,
+}
+
+impl LayerWriter {
+    pub fn layer_id(&self) -> i64 {
+        self.layer_id
+    }
+
+    pub async fn write(&mut self, features: &[CheckedFeature]) -> StorageResult<()> {
+        for chunk in features.chunks(INSERT_ROWS) {
+            let rows = chunk.iter().map(|f| layer_feature::ActiveModel {
+                id: NotSet,
+                layer_id: Set(self.layer_id),
+                source_id: Set(f.source_id.clone()),
+                properties: Set(serde_json::Value::Object(f.properties.clone()).to_string()),
+                geom_wkb: Set(geometry::encode(&f.geometry)),
+                min_lon: Set(f.bbox.min_lon),
+                min_lat: Set(f.bbox.min_lat),
+                max_lon: Set(f.bbox.max_lon),
+                max_lat: Set(f.bbox.max_lat),
+            });
+            layer_feature::Entity::insert_many(rows).exec_without_returning(&self.txn).await?;
+        }
+        Ok(())
+    }
+
+    /// Records what the file held and commits.
+    pub async fn finish(self, source: &LayerSource, meta: &LayerMeta) -> StorageResult<Layer> {
+        let mut m = layer::ActiveModel { id: Unchanged(self.layer_id), updated_at: Set(now()), ..Default::default() };
+        source_columns(source, &mut m);
+        meta_columns(meta, &mut m);
+        let saved = m.update(&self.txn).await?;
+        self.txn.commit().await?;
+        decode_layer(saved)
+    }
+}
+
+impl Store {
+    /// Opens the transaction of a new layer and inserts its row.
+    pub async fn begin_layer(&self, meta: &LayerMeta, created_by: Option<i64>) -> StorageResult<LayerWriter> {
+        let txn = self.db.begin().await?;
+        let now = now();
+        let mut m = layer::ActiveModel {
+            id: NotSet,
+            raster: Set(None),
+            created_by: Set(created_by),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        meta_columns(meta, &mut m);
+        let empty = LayerSource {
+            format: String::new(),
+            crs: String::new(),
+            feature_count: 0,
+            geometry_types: vec![],
+            bbox: None,
+            attributes: vec![],
+        };
+        source_columns(&empty, &mut m);
+        let saved = m.insert(&txn).await?;
+        Ok(LayerWriter { txn, layer_id: saved.id })
+    }
+
+    pub async fn list_layers(&self, filter: &LayerFilter, params: &ListParams) -> StorageResult<Page<Layer>> {
+        let mut condition = Condition::all();
+        if let Some(kind) = filter.kind {
+            condition = condition.add(layer::Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(status) = filter.status {
+            condition = condition.add(layer::Column::Status.eq(status.as_str()));
+        }
+        if let Some(visible) = filter.visible {
+            condition = condition.add(layer::Column::Visible.eq(visible));
+        }
+        if filter.public_only {
+            condition = condition.add(layer::Column::Public.eq(true));
+        }
+        let (rows, total) = list::list_plain::<layer::Entity>(&self.db, condition, params).await?;
+        Ok(Page { items: rows.into_iter().map(decode_layer).collect::<StorageResult<_>>()?, total })
+    }
+
+    pub async fn layer(&self, id: i64) -> StorageResult<Option<Layer>> {
+        layer::Entity::find_by_id(id).one(&self.db).await?.map(decode_layer).transpose()
+    }
+
+    pub async fn update_layer_meta(&self, id: i64, meta: &LayerMeta) -> StorageResult<Option<Layer>> {
+        let mut m = layer::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
+        meta_columns(meta, &mut m);
+        missing_is_none(m.update(&self.db).await)?.map(decode_layer).transpose()
+    }
+
+    /// Deletes a layer and, with it, its features.
+    pub async fn delete_layer(&self, id: i64) -> StorageResult<bool> {
+        let txn = self.db.begin().await?;
+        layer_feature::Entity::delete_many().filter(layer_feature::Column::LayerId.eq(id)).exec(&txn).await?;
+        let deleted = layer::Entity::delete_by_id(id).exec(&txn).await?.rows_affected > 0;
+        txn.commit().await?;
+        Ok(deleted)
+    }
+
+    /// A page of a layer's features matching the spatial and attribute filters.
+    pub async fn list_layer_features(
+        &self,
+        layer_id: i64,
+        attributes: &[AttributeFilter],
+        params: &ListParams,
+    ) -> StorageResult<Page<LayerFeature>> {
+        let mut condition = Condition::all().add(layer_feature::Column::LayerId.eq(layer_id));
+        for filter in attributes {
+            condition = condition.add(attribute_condition(self.backend, filter));
+        }
+        let (rows, total) =
+            list::list_features::<layer_feature::Entity>(&self.db, self.backend, condition, params).await?;
+        let items = rows.into_iter().map(|(m, g)| decode_feature(m, g)).collect::<StorageResult<_>>()?;
+        Ok(Page { items, total })
+    }
+
+    pub async fn layer_feature(&self, id: i64) -> StorageResult<Option<LayerFeature>> {
+        let Some(m) = layer_feature::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
+        let g = geometry::decode("layer_feature", m.id, &m.geom_wkb)?;
+        decode_feature(m, g).map(Some)
+    }
+
+    /// Features of a layer with ids above `after`, in id order: the pages of an export.
+    pub async fn layer_features_after(
+        &self,
+        layer_id: i64,
+        after: i64,
+        limit: u64,
+    ) -> StorageResult<Vec<LayerFeature>> {
+        let rows = layer_feature::Entity::find()
+            .filter(layer_feature::Column::LayerId.eq(layer_id))
+            .filter(layer_feature::Column::Id.gt(after))
+            .order_by(layer_feature::Column::Id, Order::Asc)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|m| {
+                let g = geometry::decode("layer_feature", m.id, &m.geom_wkb)?;
+                decode_feature(m, g)
+            })
+            .collect()
+    }
+
+    /// Replaces one feature's geometry and properties, and refreshes its
+    /// layer's bounding box and geometry types.
+    pub async fn update_layer_feature(
+        &self,
+        feature: &LayerFeature,
+        bbox: Bbox,
+    ) -> StorageResult<Option<LayerFeature>> {
+        let m = layer_feature::ActiveModel {
+            id: Unchanged(feature.id),
+            layer_id: NotSet,
+            source_id: NotSet,
+            properties: Set(serde_json::Value::Object(feature.properties.clone()).to_string()),
+            geom_wkb: Set(geometry::encode(&feature.geometry)),
+            min_lon: Set(bbox.min_lon),
+            min_lat: Set(bbox.min_lat),
+            max_lon: Set(bbox.max_lon),
+            max_lat: Set(bbox.max_lat),
+        };
+        let Some(saved) = missing_is_none(m.update(&self.db).await)? else { return Ok(None) };
+        self.refresh_layer_extent(saved.layer_id).await?;
+        self.layer_feature(saved.id).await
+    }
+
+    pub async fn delete_layer_feature(&self, id: i64) -> StorageResult<Option<i64>> {
+        let Some(found) = layer_feature::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
+        layer_feature::Entity::delete_by_id(id).exec(&self.db).await?;
+        self.refresh_layer_extent(found.layer_id).await?;
+        Ok(Some(found.layer_id))
+    }
+
+    async fn refresh_layer_extent(&self, layer_id: i64) -> StorageResult<()> {
+        let sql = "UPDATE layer SET \
+            feature_count = (SELECT count(*) FROM layer_feature WHERE layer_id = $1), \
+            min_lon = (SELECT min(min_lon) FROM layer_feature WHERE layer_id = $1), \
+            min_lat = (SELECT min(min_lat) FROM layer_feature WHERE layer_id = $1), \
+            max_lon = (SELECT max(max_lon) FROM layer_feature WHERE layer_id = $1), \
+            max_lat = (SELECT max(max_lat) FROM layer_feature WHERE layer_id = $1) WHERE id = $1";
+        let sql = if self.backend == Backend::Sqlite { sql.replace("$1", "?1") } else { sql.to_owned() };
+        self.db
+            .execute_raw(Statement::from_sql_and_values(self.db.get_database_backend(), sql, [Value::from(layer_id)]))
+            .await?;
+        Ok(())
+    }
+
+    /// The distinct values of one attribute of a layer, most frequent first.
+    pub async fn layer_attribute_values(
+        &self,
+        layer_id: i64,
+        attribute: &str,
+        limit: u64,
+    ) -> StorageResult<Vec<(serde_json::Value, u64)>> {
+        let (sql, key) = match self.backend {
+            Backend::Sqlite => (
+                "SELECT json_quote(json_extract(properties, ?2)) AS v, count(*) AS n FROM layer_feature \
+                 WHERE layer_id = ?1 GROUP BY v ORDER BY n DESC, v LIMIT ?3",
+                json_path(attribute),
+            ),
+            Backend::Postgis => (
+                "SELECT (properties::jsonb -> $2)::text AS v, count(*) AS n FROM layer_feature \
+                 WHERE layer_id = $1 GROUP BY v ORDER BY n DESC, v COLLATE \"C\" LIMIT $3",
+                attribute.to_owned(),
+            ),
+        };
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [Value::from(layer_id), Value::from(key), Value::from(limit as i64)],
+            ))
+            .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let text: Option<String> = row.try_get("", "v")?;
+            let n: i64 = row.try_get("", "n")?;
+            let value = text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::Value::Null);
+            out.push((value, n.max(0) as u64));
+        }
+        Ok(out)
+    }
+
+    pub async fn insert_import(
+        &self,
+        file_name: &str,
+        size_bytes: u64,
+        uploaded_by: Option<i64>,
+    ) -> StorageResult<ImportRecord> {
+        let now = now();
+        let m = layer_import::ActiveModel {
+            id: NotSet,
+            file_name: Set(file_name.to_owned()),
+            size_bytes: Set(size_bytes as i64),
+            format: Set(None),
+            status: Set(ImportStatus::Pending.as_str().into()),
+            features_read: Set(0),
+            features_written: Set(0),
+            error: Set(None),
+            warnings: Set("[]".into()),
+            duration_ms: Set(None),
+            uploaded_by: Set(uploaded_by),
+            layer_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        decode_import(m.insert(&self.db).await?)
+    }
+
+    pub async fn save_import(&self, record: &ImportRecord) -> StorageResult<ImportRecord> {
+        let m = layer_import::ActiveModel {
+            id: Unchanged(record.id),
+            format: Set(record.format.clone()),
+            status: Set(record.status.as_str().into()),
+            features_read: Set(record.features_read as i64),
+            features_written: Set(record.features_written as i64),
+            error: Set(record.error.clone()),
+            warnings: Set(serde_json::to_string(&record.warnings).expect("warnings serialize")),
+            duration_ms: Set(record.duration_ms.map(|d| d as i64)),
+            layer_id: Set(record.layer_id),
+            updated_at: Set(now()),
+            ..Default::default()
+        };
+        decode_import(m.update(&self.db).await?)
+    }
+
+    pub async fn import_record(&self, id: i64) -> StorageResult<Option<ImportRecord>> {
+        layer_import::Entity::find_by_id(id).one(&self.db).await?.map(decode_import).transpose()
+    }
+
+    /// Imports, newest first.
+    pub async fn list_imports(&self, offset: u64, limit: u64) -> StorageResult<Page<ImportRecord>> {
+        use sea_orm::PaginatorTrait;
+        let total = layer_import::Entity::find().count(&self.db).await?;
+        let rows = layer_import::Entity::find()
+            .order_by(layer_import::Column::CreatedAt, Order::Desc)
+            .order_by(layer_import::Column::Id, Order::Desc)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(Page { items: rows.into_iter().map(decode_import).collect::<StorageResult<_>>()?, total })
+    }
+
+    /// Marks imports a crash interrupted as failed; returns how many.
+    pub async fn fail_interrupted_imports(&self) -> StorageResult<u64> {
+        let result = layer_import::Entity::update_many()
+            .col_expr(layer_import::Column::Status, Expr::value(ImportStatus::Failed.as_str()))
+            .col_expr(
+                layer_import::Column::Error,
+                Expr::value(
+                    "interrupted: the server stopped during the import; nothing was kept, upload the file again",
+                ),
+            )
+            .col_expr(layer_import::Column::UpdatedAt, Expr::value(now()))
+            .filter(
+                layer_import::Column::Status.is_in([ImportStatus::Pending.as_str(), ImportStatus::Processing.as_str()]),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+}
+
+/// SQLite JSON path of a top-level key, quoted so any name works.
+fn json_path(name: &str) -> String {
+    format!("$.\"{}\"", name.replace('"', "\\\""))
+}
+
+/// The SQL test of one attribute filter; the same semantics on both backends:
+/// equality and containment compare the value's text, ranges only numbers.
+fn attribute_condition(backend: Backend, filter: &AttributeFilter) -> SimpleExpr {
+    match backend {
+        Backend::Sqlite => {
+            let path = json_path(&filter.name);
+            match &filter.test {
+                AttributeTest::Equals(v) => Expr::cust_with_values(
+                    "CAST(json_extract(properties, ?) AS TEXT) = ?",
+                    [Value::from(path), Value::from(v.clone())],
+                ),
+                AttributeTest::Contains(v) => Expr::cust_with_values(
+                    "lower(CAST(json_extract(properties, ?) AS TEXT)) LIKE ? ESCAPE '\\'",
+                    [Value::from(path), Value::from(contains_pattern(v))],
+                ),
+                AttributeTest::Range { min, max } => Expr::cust_with_values(
+                    "json_type(properties, ?) IN ('integer', 'real') \
+                     AND (? IS NULL OR json_extract(properties, ?) >= ?) \
+                     AND (? IS NULL OR json_extract(properties, ?) <= ?)",
+                    [
+                        Value::from(path.clone()),
+                        Value::from(*min),
+                        Value::from(path.clone()),
+                        Value::from(*min),
+                        Value::from(*max),
+                        Value::from(path),
+                        Value::from(*max),
+                    ],
+                ),
+            }
+        }
+        Backend::Postgis => {
+            let name = filter.name.clone();
+            match &filter.test {
+                AttributeTest::Equals(v) => Expr::cust_with_values(
+                    "(properties::jsonb ->> $1) = $2",
+                    [Value::from(name), Value::from(v.clone())],
+                ),
+                AttributeTest::Contains(v) => Expr::cust_with_values(
+                    "lower(properties::jsonb ->> $1) LIKE $2 ESCAPE '\\'",
+                    [Value::from(name), Value::from(contains_pattern(v))],
+                ),
+                AttributeTest::Range { min, max } => Expr::cust_with_values(
+                    "jsonb_typeof(properties::jsonb -> $1) = 'number' \
+                     AND ($2::float8 IS NULL OR (properties::jsonb ->> $1)::float8 >= $2) \
+                     AND ($3::float8 IS NULL OR (properties::jsonb ->> $1)::float8 <= $3)",
+                    [Value::from(name), Value::from(*min), Value::from(*max)],
+                ),
+            }
+        }
+    }
+}
+
+fn contains_pattern(term: &str) -> String {
+    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
