@@ -47,6 +47,11 @@ impl App {
     /// (port 0 picks a free port).
     pub async fn build(config: &Config, demo: bool) -> anyhow::Result<App> {
         let store = open_store(config).await?;
+        // An import a crash interrupted left nothing behind (one transaction): say so on its record.
+        let interrupted = store.fail_interrupted_imports().await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "imports interrupted by the last stop are marked FAILED");
+        }
         let catalog = Catalog::new(store);
         if demo {
             let seeded =
@@ -57,7 +62,11 @@ impl App {
         let mut config = config.clone();
         config.public_read |= demo;
         let auth = Auth::new(&config);
-        let schema = graphql::build_schema(&config.limits, auth.clone(), config.introspection);
+        let imports = graphql::ImportSettings {
+            limits: config.import_limits.clone(),
+            upload_dir: config.data_dir.join("uploads"),
+        };
+        let schema = graphql::build_schema(&config.limits, auth.clone(), config.introspection, imports);
         let state = AppState {
             schema,
             catalog: catalog.clone(),
@@ -65,10 +74,12 @@ impl App {
             tile_cache: crate::tiles::TileCache::new(config.tile_cache_bytes, &catalog),
             metrics: crate::metrics::Metrics::new(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            max_body_bytes: config.max_body_bytes,
         };
         let options = HttpOptions {
             graphiql: config.graphiql,
             max_body_bytes: config.max_body_bytes,
+            max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
             cors_origins: config.cors_origins.clone(),
             metrics_token: config.metrics_token.clone(),
             web_dir: config.web_dir.clone(),

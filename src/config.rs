@@ -37,6 +37,11 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// `ODG_BACKUP_DIR`: where `odg backup` writes, default `<ODG_DATA_DIR>/backups`.
     pub backup_dir: Option<PathBuf>,
+    /// `ODG_MAX_UPLOAD_MB`: largest file upload (multipart GraphQL request), default 512 MiB.
+    pub max_upload_bytes: u64,
+    /// `ODG_IMPORT_MAX_FEATURES` (default 5 000 000), `ODG_IMPORT_MAX_UNCOMPRESSED_MB`
+    /// (ZIP/KMZ expanded size, default 2048), `ODG_IMPORT_MAX_ARCHIVE_ENTRIES` (default 1000).
+    pub import_limits: crate::import::ImportLimits,
     /// `ODG_WEB_DIR`: the built web app served at `/`, default `frontend/dist`
     /// (not served when it holds no `index.html`).
     pub web_dir: PathBuf,
@@ -87,6 +92,10 @@ const KNOWN: &[&str] = &[
     "ODG_TILE_CACHE_MB",
     "ODG_BACKUP_DIR",
     "ODG_WEB_DIR",
+    "ODG_MAX_UPLOAD_MB",
+    "ODG_IMPORT_MAX_FEATURES",
+    "ODG_IMPORT_MAX_UNCOMPRESSED_MB",
+    "ODG_IMPORT_MAX_ARCHIVE_ENTRIES",
     "ODG_METRICS_TOKEN",
     "ODG_METRICS_BIND",
     "ODG_ENV",
@@ -169,6 +178,12 @@ impl Config {
         let login_max_failures = number("ODG_LOGIN_MAX_FAILURES", 5);
         let login_lockout_secs = number("ODG_LOGIN_LOCKOUT_SECS", 60);
         let login_attempts_per_minute = number("ODG_LOGIN_ATTEMPTS_PER_MINUTE", 20);
+        let max_upload_bytes = number("ODG_MAX_UPLOAD_MB", 512).saturating_mul(1024 * 1024);
+        let import_limits = crate::import::ImportLimits {
+            max_features: number("ODG_IMPORT_MAX_FEATURES", 5_000_000),
+            max_uncompressed_bytes: number("ODG_IMPORT_MAX_UNCOMPRESSED_MB", 2048).saturating_mul(1024 * 1024),
+            max_archive_entries: number("ODG_IMPORT_MAX_ARCHIVE_ENTRIES", 1000) as usize,
+        };
         let limits = Limits {
             default_page_size: number("ODG_DEFAULT_PAGE_SIZE", defaults.default_page_size),
             max_page_size: number("ODG_MAX_PAGE_SIZE", defaults.max_page_size),
@@ -309,6 +324,8 @@ impl Config {
             shutdown_grace_secs,
             tile_cache_bytes,
             backup_dir: get("ODG_BACKUP_DIR").filter(|v| !v.trim().is_empty()).map(PathBuf::from),
+            max_upload_bytes,
+            import_limits,
             web_dir: get("ODG_WEB_DIR")
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from)

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod backup;
 mod doctor;
+mod import;
 mod user;
 
 #[derive(Parser)]
@@ -51,6 +52,27 @@ enum Command {
         file: std::path::PathBuf,
         #[arg(long)]
         force: bool,
+    },
+    /// Import a GIS file as a new layer (GeoJSON, zipped Shapefile, KML/KMZ, CSV/TXT, GPX).
+    Import {
+        file: std::path::PathBuf,
+        /// The layer's name.
+        #[arg(long)]
+        name: String,
+        /// DEPOSIT, INFRASTRUCTURE, ZONE or CUSTOM (default).
+        #[arg(long)]
+        kind: Option<String>,
+        /// ACTIVE (default), DEVELOPMENT, EXPLORATION or CLOSED.
+        #[arg(long)]
+        status: Option<String>,
+        /// The file's CRS when it does not say (e.g. EPSG:32632); wins over the file's.
+        #[arg(long)]
+        crs: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Readable without signing in (with ODG_PUBLIC_READ).
+        #[arg(long)]
+        public: bool,
     },
     /// Manage accounts (passwords are read from the terminal or stdin, never argv).
     User {
@@ -118,6 +140,10 @@ pub fn run() -> ExitCode {
                 Ok(())
             }
             Command::User { command } => user::run(&config, command).await,
+            Command::Import { file, name, kind, status, crs, description, public } => {
+                let draft = import::draft(name, kind, status, description, public)?;
+                import::run(&config, &file, draft, crs).await
+            }
             Command::Doctor => doctor::run(&config).await,
             Command::Backup { dir, keep_daily, keep_weekly } => {
                 backup::backup(&config, dir, keep_daily, keep_weekly).await

@@ -75,21 +75,41 @@ impl ImportHub {
     }
 }
 
-/// An uploaded file on disk, removed when dropped.
+/// A file to import: an upload in a temporary file (removed when dropped),
+/// or a file of the operator's (CLI).
 pub struct Upload {
-    pub path: tempfile::TempPath,
+    path: UploadPath,
     pub file_name: String,
     pub size: u64,
 }
 
+enum UploadPath {
+    Temporary(tempfile::TempPath),
+    Local(PathBuf),
+}
+
 impl Upload {
+    pub fn path(&self) -> PathBuf {
+        match &self.path {
+            UploadPath::Temporary(p) => p.to_path_buf(),
+            UploadPath::Local(p) => p.clone(),
+        }
+    }
+
+    /// A file on the server's disk, read in place.
+    pub fn local(path: &std::path::Path) -> std::io::Result<Upload> {
+        let size = std::fs::metadata(path)?.len();
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(Upload { path: UploadPath::Local(path.to_path_buf()), file_name: sanitized_name(&file_name), size })
+    }
+
     /// Copies `reader` into a temporary file under `dir`.
     pub fn store(dir: &std::path::Path, file_name: &str, reader: &mut impl std::io::Read) -> std::io::Result<Upload> {
         std::fs::create_dir_all(dir)?;
         let mut file = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?;
         let size = std::io::copy(reader, &mut file)?;
         let file_name = sanitized_name(file_name);
-        Ok(Upload { path: file.into_temp_path(), file_name, size })
+        Ok(Upload { path: UploadPath::Temporary(file.into_temp_path()), file_name, size })
     }
 }
 
@@ -190,7 +210,7 @@ impl Catalog {
     ) -> AppResult<ImportPreview> {
         actor.require_editor()?;
         let crs = parse_crs(crs)?;
-        let path = upload.path.to_path_buf();
+        let path = upload.path();
         let file_name = upload.file_name.clone();
         let limits = limits.clone();
         tokio::task::spawn_blocking(move || {
@@ -302,7 +322,7 @@ impl Catalog {
 
     /// The read → check → write pipeline; the error is the message kept on the record.
     async fn import_file(&self, job: &ImportJob, record: &mut ImportRecord) -> Result<(Layer, Summary), String> {
-        let path: PathBuf = job.upload.path.to_path_buf();
+        let path: PathBuf = job.upload.path();
         let file_name = job.upload.file_name.clone();
         let limits = job.limits.clone();
         let crs = job.crs.clone();

@@ -6,18 +6,20 @@ mod area;
 mod common;
 mod deposit;
 mod infrastructure;
+mod layer;
 mod loaders;
 mod reference;
 mod scalars;
 
 pub use accounts::ClientIp;
 pub use common::Limits;
+pub use layer::ImportSettings;
 pub use scalars::GeoJson;
 
 use crate::auth::Auth;
 use crate::domain::{Actor, Catalog};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use loaders::{CommodityLoader, OperatorLoader};
 
 #[derive(MergedObject, Default)]
@@ -27,6 +29,7 @@ pub struct QueryRoot(
     deposit::DepositQuery,
     area::ExploitationAreaQuery,
     infrastructure::InfrastructureQuery,
+    layer::LayerQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -36,23 +39,28 @@ pub struct MutationRoot(
     deposit::DepositMutation,
     area::ExploitationAreaMutation,
     infrastructure::InfrastructureMutation,
+    layer::LayerMutation,
 );
 
-pub type OdgSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(layer::LayerSubscription);
+
+pub type OdgSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema, with its limits; per-request data is added by [`execute`].
-pub fn build_schema(limits: &Limits, auth: Auth, introspection: bool) -> OdgSchema {
-    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+pub fn build_schema(limits: &Limits, auth: Auth, introspection: bool, imports: ImportSettings) -> OdgSchema {
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .data(limits.clone())
+        .data(imports)
         .data(auth);
     if introspection { builder.finish() } else { builder.disable_introspection().finish() }
 }
 
 /// The SDL of the schema, as `odg schema` prints it and `schema/schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default()).finish().sdl()
 }
 
 /// Why the request's bearer token was refused, when it was.
@@ -75,30 +83,43 @@ pub async fn execute(
     client_ip: ClientIp,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    // A bad token fails every field that needs the caller, but not `login`
-    // or `refreshToken`, which a client with a stale token must still reach.
-    let (actor, rejected) = match auth.actor(catalog, bearer).await {
-        Ok(actor) => (actor, None),
-        Err(err) => (Actor::Anonymous, Some(RejectedToken(err.client_message()))),
-    };
-    let mut request = request.data(actor);
-    if let Some(rejected) = rejected {
-        request = request.data(rejected);
-    }
-    let request = request
-        .data(client_ip)
-        .data(catalog.clone())
-        .data(
-            DataLoader::with_cache(OperatorLoader(catalog.clone()), tokio::spawn, HashMapCache::default())
-                .delay(LOADER_DELAY),
-        )
-        .data(
-            DataLoader::with_cache(CommodityLoader(catalog.clone()), tokio::spawn, HashMapCache::default())
-                .delay(LOADER_DELAY),
-        );
+    let mut request = request;
+    request.data = request_data(catalog, auth, bearer, client_ip).await;
     let mut response = schema.execute(request).await;
     tag_request_errors(&mut response.errors);
     response
+}
+
+/// What every resolver finds in its context: the caller, the domain and
+/// fresh DataLoaders. A subscription connection gets it once, from the
+/// token in its `connection_init` payload.
+pub async fn request_data(
+    catalog: &Catalog,
+    auth: &Auth,
+    bearer: Option<&str>,
+    client_ip: ClientIp,
+) -> async_graphql::Data {
+    let mut data = async_graphql::Data::default();
+    // A bad token fails every field that needs the caller, but not `login`
+    // or `refreshToken`, which a client with a stale token must still reach.
+    match auth.actor(catalog, bearer).await {
+        Ok(actor) => data.insert(actor),
+        Err(err) => {
+            data.insert(Actor::Anonymous);
+            data.insert(RejectedToken(err.client_message()));
+        }
+    }
+    data.insert(client_ip);
+    data.insert(catalog.clone());
+    data.insert(
+        DataLoader::with_cache(OperatorLoader(catalog.clone()), tokio::spawn, HashMapCache::default())
+            .delay(LOADER_DELAY),
+    );
+    data.insert(
+        DataLoader::with_cache(CommodityLoader(catalog.clone()), tokio::spawn, HashMapCache::default())
+            .delay(LOADER_DELAY),
+    );
+    data
 }
 
 /// Errors async-graphql raises itself (syntax, validation, limits, input

@@ -39,12 +39,16 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Proxies whose `X-Forwarded-For` is believed (`ODG_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<IpNet>>,
+    /// `ODG_MAX_BODY_BYTES`, for JSON bodies on the upload route.
+    pub max_body_bytes: usize,
 }
 
 /// What the router needs from the configuration.
 pub struct HttpOptions {
     pub graphiql: bool,
     pub max_body_bytes: usize,
+    /// Largest multipart GraphQL request (file uploads).
+    pub max_upload_bytes: usize,
     /// Allowed browser origins; `*` for any; empty for no CORS headers.
     pub cors_origins: Vec<String>,
     /// Bearer token of `/metrics` on this router; `None`: not served here.
@@ -57,10 +61,10 @@ pub struct HttpOptions {
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: AppState, options: HttpOptions) -> Router {
-    let HttpOptions { graphiql, max_body_bytes, cors_origins, metrics_token, web_dir } = options;
+    let HttpOptions { graphiql, max_body_bytes, max_upload_bytes, cors_origins, metrics_token, web_dir } = options;
     let web_app = webapp::WebApp::open(&web_dir);
     let mut router = Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(graphql_get_or_subscribe))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if graphiql {
@@ -91,13 +95,24 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         metrics: state.metrics.clone(),
     })
     .layer(tower_http::compression::CompressionLayer::new());
-    let mut router = router.with_state(state).merge(ogc).merge(tiles);
+    // Uploads come as multipart POSTs to /graphql, with their own size
+    // limit; every other body keeps the small one (JSON bodies included, see `graphql_post`).
+    let uploads = Router::new()
+        .route("/graphql", axum::routing::post(graphql_post))
+        .with_state(state.clone())
+        .layer(DefaultBodyLimit::max(max_upload_bytes.max(max_body_bytes)))
+        .layer(RequestBodyLimitLayer::new(max_upload_bytes.max(max_body_bytes)));
+    let limited = router
+        .with_state(state)
+        .merge(ogc)
+        .merge(tiles)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(max_body_bytes));
+    let mut router = limited.merge(uploads);
     if let Some(web_app) = &web_app {
         router = router.fallback_service(web_app.router());
     }
     router
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -194,13 +209,35 @@ fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     hops.into_iter().rev().find(|ip| !trusted.iter().any(|net| net.contains(ip))).unwrap_or(peer)
 }
 
+/// POST: JSON bodies within `ODG_MAX_BODY_BYTES`; multipart requests
+/// (uploads) within `ODG_MAX_UPLOAD_MB`, their files streamed to disk.
 async fn graphql_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
+    request: axum::extract::Request,
 ) -> Response {
-    run(&state, peer, &headers, request.into_inner()).await
+    use axum::extract::FromRequest;
+    let headers = request.headers().clone();
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    let request = if multipart {
+        request
+    } else {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, state.max_body_bytes).await {
+            Ok(bytes) => axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)),
+            Err(_) => {
+                return (StatusCode::PAYLOAD_TOO_LARGE, "the request body is larger than ODG_MAX_BODY_BYTES")
+                    .into_response();
+            }
+        }
+    };
+    match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(request, &state).await {
+        Ok(request) => run(&state, peer, &headers, request.into_inner()).await,
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 /// Runs a GraphQL request for the client at `peer`, with its bearer token.
@@ -232,13 +269,74 @@ fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response)
     http
 }
 
-/// GET carries queries only (GraphQL over HTTP): a mutation sent by GET is refused.
-async fn graphql_get(
+/// GET: a WebSocket upgrade for subscriptions (graphql-transport-ws or the
+/// older graphql-ws protocol), else a query over HTTP.
+async fn graphql_get_or_subscribe(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
+    request: axum::extract::Request,
 ) -> Response {
+    use axum::extract::{FromRequest, FromRequestParts};
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        let (mut parts, _) = request.into_parts();
+        let protocol = match async_graphql_axum::GraphQLProtocol::from_request_parts(&mut parts, &state).await {
+            Ok(p) => p,
+            Err(status) => return status.into_response(),
+        };
+        let socket = match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(s) => s,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let ip = ClientIp(Some(client_ip(peer.ip(), &parts.headers, &state.trusted_proxies)));
+        return subscribe(state, socket, protocol, ip);
+    }
+    let headers = request.headers().clone();
+    match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(request, &state).await {
+        Ok(request) => graphql_get(state, peer, headers, request).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// A subscription connection: the client sends its token in the
+/// `connection_init` payload (`{"Authorization": "Bearer …"}`), since
+/// browsers cannot set headers on a WebSocket.
+fn subscribe(
+    state: AppState,
+    socket: axum::extract::ws::WebSocketUpgrade,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    ip: ClientIp,
+) -> Response {
+    let schema = state.schema.clone();
+    socket.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        async_graphql_axum::GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                let token = connection_token(&payload);
+                let data = graphql::request_data(&state.catalog, &state.auth, token.as_deref(), ip).await;
+                Ok(data)
+            })
+            .serve()
+    })
+}
+
+/// The bearer token of a `connection_init` payload, in the shapes clients use.
+fn connection_token(payload: &serde_json::Value) -> Option<String> {
+    let raw = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|k| payload.get(*k).or_else(|| payload.get("headers").and_then(|h| h.get(*k))))
+        .or_else(|| payload.get("token"))
+        .or_else(|| payload.get("accessToken"))
+        .and_then(|v| v.as_str())?;
+    let token = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")).unwrap_or(raw).trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// GET carries queries only (GraphQL over HTTP): a mutation sent by GET is refused.
+async fn graphql_get(state: AppState, peer: SocketAddr, headers: HeaderMap, request: GraphQLRequest) -> Response {
     let request = request.into_inner();
     if selects_mutation(&request) {
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST").into_response();
