@@ -26,6 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+mod export;
 mod webapp;
 pub use webapp::WebApp;
 
@@ -66,7 +67,8 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get_or_subscribe))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .route("/layers/{id}/export", get(export::layer_export));
     if graphiql {
         router = router.route("/graphiql", get(graphiql_page));
     }

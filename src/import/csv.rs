@@ -10,7 +10,7 @@ use wkt::TryFromWkt;
 
 const LON_NAMES: &[&str] = &["lon", "lng", "long", "longitude", "x", "coord_x", "coordx"];
 const LAT_NAMES: &[&str] = &["lat", "latitude", "y", "coord_y", "coordy"];
-const WKT_NAMES: &[&str] = &["wkt", "geometry", "geom", "the_geom", "geometrie", "wkt_geom", "geometry_wkt"];
+const WKT_NAMES: &[&str] = &["wkt", "geometry", "geom", "the_geom", "geometrie", "wkt_geom", "geometry_wkt", "odg_wkt"];
 
 enum Geometry {
     LonLat { lon: usize, lat: usize },
@@ -99,9 +99,10 @@ impl FeatureReader for CsvReader {
             .collect();
         let keys: Vec<String> = headers.iter().map(|h| key(h)).collect();
         let find = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
+        // A WKT column wins: it holds any geometry, and attributes may be called x or y.
         let geometry = match (find(LON_NAMES), find(LAT_NAMES), find(WKT_NAMES)) {
-            (Some(lon), Some(lat), _) => Geometry::LonLat { lon, lat },
             (_, _, Some(wkt)) => Geometry::Wkt(wkt),
+            (Some(lon), Some(lat), None) => Geometry::LonLat { lon, lat },
             _ => {
                 return Err(self.blame.at(
                     "line 1",
