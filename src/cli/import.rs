@@ -45,18 +45,14 @@ pub async fn run(config: &Config, file: &Path, draft: LayerDraft, crs: Option<St
         indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]").expect("a valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
-    let mut progress = catalog.import_hub().watch(record.id);
-    loop {
-        let current = match &mut progress {
-            Some(watch) => watch.borrow_and_update().clone(),
-            None => break,
-        };
-        bar.set_message(format!("{}: {} features written", current.status.as_str(), current.features_written));
-        if current.status.is_final() {
-            break;
-        }
-        if progress.as_mut().expect("watching").changed().await.is_err() {
-            break;
+    // No channel means the import has ended already.
+    if let Some(mut progress) = catalog.import_hub().watch(record.id) {
+        loop {
+            let current = progress.borrow_and_update().clone();
+            bar.set_message(format!("{}: {} features written", current.status.as_str(), current.features_written));
+            if current.status.is_final() || progress.changed().await.is_err() {
+                break;
+            }
         }
     }
     bar.finish_and_clear();

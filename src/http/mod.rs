@@ -224,8 +224,13 @@ async fn graphql_post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     let request = if multipart {
         request
+    } else if declared.is_some_and(|n| n > state.max_body_bytes) {
+        // Refused from the headers alone, before any of the body is read.
+        return (StatusCode::PAYLOAD_TOO_LARGE, "the request body is larger than ODG_MAX_BODY_BYTES").into_response();
     } else {
         let (parts, body) = request.into_parts();
         match axum::body::to_bytes(body, state.max_body_bytes).await {

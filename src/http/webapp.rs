@@ -36,16 +36,37 @@ impl WebApp {
         }
     }
 
-    /// Serves the files; any other GET path answers `index.html` (the app's routes).
+    /// Serves the files; any other GET path answers `index.html` (the app's
+    /// routes), except under the API's own prefixes, where an unknown path is a 404.
     pub fn router(&self) -> Router {
         let files = ServeDir::new(&self.dir).fallback(ServeFile::new(self.dir.join("index.html")));
         Router::new().fallback_service(files).layer(axum::middleware::from_fn(
             |request: axum::extract::Request, next: axum::middleware::Next| async move {
                 let path = request.uri().path().to_owned();
+                if is_api_path(&path) {
+                    return axum::http::StatusCode::NOT_FOUND.into_response();
+                }
                 with_web_headers(&path, next.run(request).await)
             },
         ))
     }
+}
+
+/// Paths the server answers itself: never the web app.
+fn is_api_path(path: &str) -> bool {
+    const API: &[&str] = &[
+        "/graphql",
+        "/graphiql",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/tiles",
+        "/collections",
+        "/conformance",
+        "/api",
+        "/layers",
+    ];
+    API.iter().any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
 }
 
 /// Vite names the files under `/assets/` by content hash: they never change.

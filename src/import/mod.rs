@@ -428,22 +428,41 @@ pub(crate) fn typed_value(text: &str) -> Value {
     if t.is_empty() {
         return Value::Null;
     }
-    if let Ok(i) = t.parse::<i64>() {
-        // Keep leading zeros (codes such as "007") as text.
-        if !(t.len() > 1 && (t.starts_with('0') || t.starts_with("-0"))) {
+    // Codes such as "007" keep their leading zeros: they are text.
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let leading_zero =
+        digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.") && !digits.starts_with("0,");
+    if !leading_zero {
+        if let Ok(i) = t.parse::<i64>() {
             return Value::from(i);
         }
-    }
-    if let Ok(f) = t.parse::<f64>()
-        && f.is_finite()
-        && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-    {
-        return Value::from(f);
+        // A decimal comma, as French spreadsheets write it, is a decimal.
+        let decimal = if decimal_comma(t) { t.replace(',', ".") } else { t.to_owned() };
+        if decimal.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+            && let Ok(f) = decimal.parse::<f64>()
+            && f.is_finite()
+        {
+            return Value::from(f);
+        }
     }
     match t {
         "true" | "TRUE" | "True" => Value::Bool(true),
         "false" | "FALSE" | "False" => Value::Bool(false),
         _ => Value::String(text.to_owned()),
+    }
+}
+
+/// `-12,5`: digits, one comma, digits.
+fn decimal_comma(t: &str) -> bool {
+    let t = t.strip_prefix('-').unwrap_or(t);
+    match t.split_once(',') {
+        Some((a, b)) => {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        }
+        None => false,
     }
 }
 
@@ -467,5 +486,9 @@ mod tests {
         assert_eq!(typed_value(""), Value::Null);
         assert_eq!(typed_value("Franceville"), Value::from("Franceville"));
         assert_eq!(typed_value("inf"), Value::from("inf"));
+        assert_eq!(typed_value("41,5"), Value::from(41.5));
+        assert_eq!(typed_value("0,25"), Value::from(0.25));
+        assert_eq!(typed_value("0"), Value::from(0));
+        assert_eq!(typed_value("1,234,5"), Value::from("1,234,5"));
     }
 }

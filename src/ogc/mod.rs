@@ -83,7 +83,7 @@ async fn landing(
 ) -> Response {
     let base = base_url(&headers);
     if let Some(web_app) = &state.web_app
-        && query.get("f").is_none()
+        && !query.contains_key("f")
         && wants_html(&headers, &query)
     {
         return web_app.index().await;

@@ -119,6 +119,8 @@ pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) ->
     vars.insert("ODG_DB_MAX_CONNECTIONS", "4".into());
     vars.insert("ODG_SHUTDOWN_GRACE_SECS", "2".into());
     vars.insert("ODG_JWT_SECRET", JWT_SECRET.into());
+    // Tests do not depend on whether the web app has been built in the working copy.
+    vars.insert("ODG_WEB_DIR", "/nonexistent/odg-web".into());
     for (k, v) in extra {
         vars.insert(k, v.to_string());
     }

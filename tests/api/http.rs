@@ -146,8 +146,12 @@ async fn the_web_app_is_served_with_client_routes_and_the_ogc_landing_stays_reac
     assert!(landing["links"].as_array().unwrap().iter().any(|l| l["rel"] == "conformance"));
     let ogc_html = get("/?f=html", html).await.unwrap().text().await.unwrap();
     assert!(ogc_html.contains("OGC API"));
-    // The API keeps its own answers.
+    // The API keeps its own answers; unknown API paths are not the app.
     assert_eq!(get("/healthz", "*/*").await.unwrap().status(), 200);
+    for path in ["/metrics", "/tiles/nope/1/2/3.png", "/layers/1", "/graphql/x"] {
+        let response = get(path, html).await.unwrap();
+        assert!(response.status().is_client_error(), "{path}: {}", response.status());
+    }
     let post = app.client.post(format!("{}/carte", app.address)).send().await.unwrap();
     assert_eq!(post.status(), 405);
 }

@@ -125,6 +125,9 @@ async fn forged_expired_and_stale_tokens_are_refused(app: &TestApp) {
 }
 
 /// A GraphQL literal for a required value of `type_ref`.
+/// Stands for a file argument, which no literal can give.
+const UPLOAD: &str = "<upload>";
+
 fn literal(type_ref: &Value, types: &[Value]) -> String {
     match type_ref["kind"].as_str().unwrap() {
         "NON_NULL" => literal(&type_ref["ofType"], types),
@@ -137,6 +140,7 @@ fn literal(type_ref: &Value, types: &[Value]) -> String {
             "Boolean" => "true".into(),
             "GeoJSON" => "{type: \"Point\", coordinates: [13.2, -1.5]}".into(),
             "NaiveDate" => "\"2024-01-01\"".into(),
+            "Upload" => UPLOAD.into(),
             _ => "{}".into(),
         },
         "ENUM" | "INPUT_OBJECT" => {
@@ -181,6 +185,10 @@ async fn every_mutation_refuses_an_anonymous_caller(app: &TestApp) {
             .filter(|a| a["type"]["kind"] == "NON_NULL" && a["defaultValue"].is_null())
             .map(|a| format!("{}: {}", a["name"].as_str().unwrap(), literal(&a["type"], &types)))
             .collect();
+        if args.iter().any(|a| a.contains(UPLOAD)) {
+            // A file travels in a multipart request: tests/api/layers.rs checks these.
+            continue;
+        }
         let args = if args.is_empty() { String::new() } else { format!("({})", args.join(", ")) };
         let mut returns = &m["type"];
         while returns["name"].is_null() {

@@ -1,0 +1,504 @@
+//! Layers: uploads of every format through the GraphQL multipart request,
+//! previews, imports with progress, queries, exports read back by GDAL, and
+//! malformed files refused without writing anything — on both backends.
+
+use crate::helpers::TestApp;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+const PREVIEW: &str = "mutation($file: Upload!, $crs: String) {
+    previewImport(file: $file, crs: $crs) {
+        format crs featureCount skippedCount geometryTypes attributes { name type } bbox
+        warnings { index location reason } features
+    }
+}";
+
+const IMPORT: &str = "mutation($file: Upload!, $input: LayerInput!, $crs: String) {
+    importLayer(file: $file, input: $input, crs: $crs) { id status fileName }
+}";
+
+const IMPORT_STATE: &str = "query($id: ID!) {
+    import(id: $id) {
+        status format featuresRead featuresWritten error warnings { index location reason }
+        layer { id name sourceFormat sourceCrs featureCount geometryTypes bbox attributes { name type } }
+    }
+}";
+
+/// Sends a GraphQL multipart request (the spec's `operations` + `map`) with one file as `$file`.
+pub async fn upload(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Value {
+    let mut variables = variables;
+    variables["file"] = Value::Null;
+    let operations = json!({ "query": query, "variables": variables });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part("0", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    let mut request = app.client.post(format!("{}/graphql", app.address)).multipart(form);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request sent");
+    response.json().await.expect("a JSON answer")
+}
+
+/// Imports `bytes` as a layer and waits for the import to end; returns the final `import`.
+pub async fn import(app: &TestApp, name: &str, bytes: Vec<u8>, crs: Option<&str>) -> Value {
+    let answer = upload(
+        app,
+        Some(&app.admin_token),
+        IMPORT,
+        json!({ "input": { "name": format!("Couche {name}"), "kind": "DEPOSIT" }, "crs": crs }),
+        name,
+        bytes,
+    )
+    .await;
+    let id = answer["data"]["importLayer"]["id"].as_str().unwrap_or_else(|| panic!("no import: {answer}")).to_owned();
+    wait_for(app, &id).await
+}
+
+async fn wait_for(app: &TestApp, id: &str) -> Value {
+    for _ in 0..600 {
+        let state = app.graphql(IMPORT_STATE, json!({ "id": id })).await;
+        let import = state["data"]["import"].clone();
+        if import["status"] == "SUCCEEDED" || import["status"] == "FAILED" {
+            return import;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("import {id} did not end");
+}
+
+fn gdal(args: &[&str]) -> String {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{} is needed (gdal-bin; scripts/test.sh installs it): {e}", args[0]));
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn zip_dir(dir: &Path) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        zip.start_file(path.file_name().unwrap().to_str().unwrap(), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// Three deposits near Franceville and Makokou with accented names, as a
+/// shapefile in UTM zone 33N (EPSG:32633) with latin-1 attributes, made by GDAL.
+fn utm_shapefile(with_prj: bool, with_cpg: bool) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("gisements.geojson");
+    std::fs::write(
+        &source,
+        json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"nom": "Mékambo – Bélinga", "teneur": 62.5, "annee": 2014},
+             "geometry": {"type": "Point", "coordinates": [13.21, 1.12]}},
+            {"type": "Feature", "properties": {"nom": "Franceville Nord", "teneur": 41.0, "annee": 1998},
+             "geometry": {"type": "Point", "coordinates": [13.58, -1.62]}},
+            {"type": "Feature", "properties": {"nom": "Lastoursville", "teneur": 38.25, "annee": 2021},
+             "geometry": {"type": "Point", "coordinates": [12.71, -0.82]}}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let shp = dir.path().join("shp");
+    gdal(&[
+        "ogr2ogr",
+        "-f",
+        "ESRI Shapefile",
+        "-t_srs",
+        "EPSG:32633",
+        "-lco",
+        "ENCODING=ISO-8859-1",
+        shp.to_str().unwrap(),
+        source.to_str().unwrap(),
+    ]);
+    for entry in std::fs::read_dir(&shp).unwrap() {
+        let path = entry.unwrap().path();
+        let ext = path.extension().unwrap().to_str().unwrap().to_owned();
+        if (ext == "prj" && !with_prj) || (ext == "cpg" && !with_cpg) {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    zip_dir(&shp)
+}
+
+async fn layer_count(app: &TestApp) -> u64 {
+    app.graphql("{ layers { totalCount } }", json!({})).await["data"]["layers"]["totalCount"].as_u64().unwrap()
+}
+
+async fn a_utm_shapefile_is_previewed_imported_found_and_exported_back(app: &TestApp) {
+    let zip = utm_shapefile(true, false);
+    let preview = upload(app, Some(&app.admin_token), PREVIEW, json!({}), "gisements.zip", zip.clone()).await;
+    let p = &preview["data"]["previewImport"];
+    assert_eq!(p["format"], "SHAPEFILE", "{preview}");
+    assert_eq!(p["crs"], "EPSG:32633");
+    assert_eq!(p["featureCount"], 3);
+    assert_eq!(p["geometryTypes"], json!(["Point"]));
+    assert_eq!(
+        p["attributes"],
+        json!([{"name": "nom", "type": "STRING"}, {"name": "teneur", "type": "FLOAT"}, {"name": "annee", "type": "INTEGER"}])
+    );
+    // Without a .cpg, the DBF's encoding (GDAL writes its language id) decodes the accents.
+    let first = &p["features"]["features"][0];
+    assert_eq!(first["properties"]["nom"], "Mékambo ? Bélinga", "the en dash has no latin-1 form: GDAL wrote `?`");
+    let c = first["geometry"]["coordinates"].as_array().unwrap();
+    assert!((c[0].as_f64().unwrap() - 13.21).abs() < 1e-7 && (c[1].as_f64().unwrap() - 1.12).abs() < 1e-7, "{c:?}");
+    assert_eq!(layer_count(app).await, 0, "a preview writes nothing");
+
+    let done = import(app, "gisements.zip", zip, None).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["featuresWritten"], 3);
+    let layer = &done["layer"];
+    assert_eq!(layer["sourceCrs"], "EPSG:32633");
+    let id = layer["id"].as_str().unwrap();
+
+    // Found in the right place by a spatial query, with its attributes intact.
+    let near = app
+        .graphql(
+            "query($id: ID!) { layer(id: $id) { features(filter: { dwithin: { geometry: { type: \"Point\", coordinates: [13.58, -1.62] }, meters: 1000 } }) {
+                totalCount edges { node { properties geometry } } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let features = &near["data"]["layer"]["features"];
+    assert_eq!(features["totalCount"], 1, "{near}");
+    assert_eq!(
+        features["edges"][0]["node"]["properties"],
+        json!({"nom": "Franceville Nord", "teneur": 41, "annee": 1998})
+    );
+    let filtered = app
+        .graphql(
+            "query($id: ID!) { layer(id: $id) { features(filter: { attributes: [{ name: \"teneur\", min: 40 }, { name: \"nom\", contains: \"bÉlinga\" }] }) { totalCount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(filtered["data"]["layer"]["features"]["totalCount"], 1, "{filtered}");
+
+    // Exported as a shapefile that GDAL reads identically, and that imports back the same.
+    let download = app
+        .client
+        .get(format!("{}/layers/{id}/export?format=shapefile", app.address))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let bytes = download.bytes().await.unwrap().to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.zip");
+    std::fs::write(&path, &bytes).unwrap();
+    let info = gdal(&["ogrinfo", "-ro", "-al", &format!("/vsizip/{}", path.display())]);
+    assert!(info.contains("Feature Count: 3"), "{info}");
+    assert!(info.contains("nom (String) = Franceville Nord"), "{info}");
+    assert!(info.contains("nom (String) = Mékambo ? Bélinga"), "{info}");
+    assert!(info.contains("POINT (13.58 -1.62)"), "{info}");
+    let again = import(app, "export.zip", bytes, None).await;
+    assert_eq!(again["status"], "SUCCEEDED", "{again}");
+    assert_eq!(same_features(app, id, again["layer"]["id"].as_str().unwrap()).await, None);
+}
+
+/// The features of two layers, properties and geometry; `None` when equal.
+/// A null property equals an absent one: CSV and DBF rows have every column.
+async fn same_features(app: &TestApp, a: &str, b: &str) -> Option<String> {
+    let q = "query($id: ID!) { layer(id: $id) { features(first: 100) { edges { node { properties geometry } } } } }";
+    let features = |answer: Value| -> Value {
+        let mut edges = answer["data"]["layer"]["features"]["edges"].clone();
+        for edge in edges.as_array_mut().unwrap() {
+            edge["node"]["properties"].as_object_mut().unwrap().retain(|_, v| !v.is_null());
+        }
+        edges
+    };
+    let fa = features(app.graphql(q, json!({ "id": a })).await);
+    let fb = features(app.graphql(q, json!({ "id": b })).await);
+    crate::helpers::json_diff(&fa, &fb, "features")
+}
+
+const KML: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Prospection</name>
+  <Schema id="s"><SimpleField name="permis" type="string"/></Schema>
+  <Folder><name>Haut-Ogooué</name>
+    <Folder><name>Moanda</name>
+      <Placemark id="pm1"><name>Puits 1</name><description>Manganèse &amp; fer</description>
+        <ExtendedData><Data name="profondeur"><value>42.5</value></Data></ExtendedData>
+        <Point><coordinates>13.20,-1.56,310</coordinates></Point></Placemark>
+    </Folder>
+    <Placemark><name>Concession</name>
+      <ExtendedData><SchemaData schemaUrl="#s"><SimpleData name="permis">PE-2019-04</SimpleData></SchemaData></ExtendedData>
+      <MultiGeometry>
+        <Polygon><outerBoundaryIs><LinearRing><coordinates>13.1,-1.6 13.3,-1.6 13.3,-1.4 13.1,-1.4 13.1,-1.6</coordinates></LinearRing></outerBoundaryIs>
+          <innerBoundaryIs><LinearRing><coordinates>13.15,-1.55 13.2,-1.55 13.2,-1.5 13.15,-1.55</coordinates></LinearRing></innerBoundaryIs></Polygon>
+        <Polygon><outerBoundaryIs><LinearRing><coordinates>13.4,-1.6 13.5,-1.6 13.5,-1.5 13.4,-1.6</coordinates></LinearRing></outerBoundaryIs></Polygon>
+      </MultiGeometry></Placemark>
+  </Folder>
+  <Placemark><name>Piste</name><LineString><coordinates>13.0,-1.0 13.1,-1.1 13.2,-1.1</coordinates></LineString></Placemark>
+</Document></kml>"##;
+
+const GPX: &str = r#"<?xml version="1.0"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
+  <wpt lat="-1.56" lon="13.2"><ele>310</ele><name>Camp</name></wpt>
+  <rte><name>Accès</name><rtept lat="-1.5" lon="13.1"/><rtept lat="-1.6" lon="13.2"/></rte>
+  <trk><name>Relevé</name><trkseg><trkpt lat="-1.5" lon="13.1"/><trkpt lat="-1.51" lon="13.11"/></trkseg></trk>
+</gpx>"#;
+
+fn kmz() -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    zip.start_file("doc.kml", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(KML.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+async fn every_format_is_imported_with_its_attributes(app: &TestApp) {
+    let cases: Vec<(&str, Vec<u8>, &str, u64, Value)> = vec![
+        (
+            "collection.geojson",
+            json!({"type": "FeatureCollection", "features": [
+                {"type": "Feature", "id": 7, "properties": {"nom": "A", "n": 1}, "geometry": {"type": "Point", "coordinates": [13.2, -1.5]}},
+                {"type": "Feature", "properties": {"nom": "B", "n": 2.5}, "geometry": {"type": "LineString", "coordinates": [[13, -1], [13.1, -1.1]]}}
+            ]})
+            .to_string()
+            .into_bytes(),
+            "GEOJSON",
+            2,
+            json!({"nom": "A", "n": 1}),
+        ),
+        (
+            "feature.json",
+            json!({"type": "Feature", "properties": {"nom": "Seul"}, "geometry": {"type": "Point", "coordinates": [9.45, 0.39]}})
+                .to_string()
+                .into_bytes(),
+            "GEOJSON",
+            1,
+            json!({"nom": "Seul"}),
+        ),
+        ("bare.geojson", br#"{"type": "Point", "coordinates": [9.45, 0.39]}"#.to_vec(), "GEOJSON", 1, json!({})),
+        (
+            "lines.geojsonl",
+            b"{\"type\":\"Feature\",\"properties\":{\"k\":\"x\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]}}\n\n{\"type\":\"Feature\",\"properties\":{\"k\":\"y\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[3,4]}}\n".to_vec(),
+            "GEOJSONSEQ",
+            2,
+            json!({"k": "x"}),
+        ),
+        (
+            "puits.csv",
+            "# relevé de terrain\nnom;latitude;longitude;teneur;code\nPuits A;-1,56;13,2;41,5;007\nPuits B;-1.60;13.25;;012\n".as_bytes().to_vec(),
+            "CSV",
+            2,
+            json!({"nom": "Puits A", "teneur": 41.5, "code": "007"}),
+        ),
+        (
+            "zones.txt",
+            "id\tWKT\n1\tPOLYGON((13 -1, 13.1 -1, 13.1 -1.1, 13 -1))\n".as_bytes().to_vec(),
+            "CSV",
+            1,
+            json!({"id": 1}),
+        ),
+        ("prospection.kml", KML.as_bytes().to_vec(), "KML", 3, json!({"name": "Puits 1", "description": "Manganèse & fer", "profondeur": 42.5, "folder": "Haut-Ogooué / Moanda"})),
+        ("prospection.kmz", kmz(), "KMZ", 3, json!({"name": "Puits 1", "description": "Manganèse & fer", "profondeur": 42.5, "folder": "Haut-Ogooué / Moanda"})),
+        ("trace.gpx", GPX.as_bytes().to_vec(), "GPX", 3, json!({"gpx_kind": "waypoint", "name": "Camp", "description": null, "comment": null, "type": null, "elevation": 310.0})),
+    ];
+    for (name, bytes, format, count, first_properties) in cases {
+        let done = import(app, name, bytes, None).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{name}: {done}");
+        assert_eq!(done["format"], format, "{name}");
+        assert_eq!(done["layer"]["featureCount"], count, "{name}: {done}");
+        let id = done["layer"]["id"].as_str().unwrap();
+        let first = app
+            .graphql(
+                "query($id: ID!) { layer(id: $id) { features(first: 1) { edges { node { properties } } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(first["data"]["layer"]["features"]["edges"][0]["node"]["properties"], first_properties, "{name}");
+    }
+    // The KML concession kept its hole and its two parts, and its SimpleData.
+    let concession = app
+        .graphql(
+            "{ layers(first: 100) { edges { node { name features(filter: { attributes: [{ name: \"permis\", equals: \"PE-2019-04\" }] }) { edges { node { geometry properties } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let found: Vec<&Value> = concession["data"]["layers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["node"]["features"]["edges"].as_array().unwrap())
+        .collect();
+    assert_eq!(found.len(), 2, "KML and KMZ: {concession}");
+    let geometry = &found[0]["node"]["geometry"];
+    assert_eq!(geometry["type"], "MultiPolygon");
+    assert_eq!(geometry["coordinates"][0].as_array().unwrap().len(), 2, "outer ring and hole");
+}
+
+async fn malformed_files_are_refused_with_their_place_and_nothing_is_written(app: &TestApp) {
+    let shp_a = utm_shapefile(true, true);
+    // A .dbf from another file with another number of records.
+    let mismatched = {
+        let dir = tempfile::tempdir().unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(shp_a.clone())).unwrap();
+        archive.extract(dir.path()).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let src = other.path().join("one.geojson");
+        std::fs::write(&src, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"nom":"x"},"geometry":{"type":"Point","coordinates":[1,1]}}]}"#).unwrap();
+        gdal(&["ogr2ogr", "-f", "ESRI Shapefile", other.path().join("o").to_str().unwrap(), src.to_str().unwrap()]);
+        std::fs::copy(other.path().join("o/one.dbf"), dir.path().join("gisements.dbf")).unwrap();
+        zip_dir(dir.path())
+    };
+    let cases: Vec<(&str, Vec<u8>, Option<&str>, &str)> = vec![
+        ("tronque.zip", shp_a[..shp_a.len() / 2].to_vec(), None, "tronque.zip: not a readable ZIP archive"),
+        ("melange.zip", mismatched, None, "the .shp has 3 shapes but the .dbf 1 records"),
+        ("sans-prj.zip", utm_shapefile(false, true), None, "declare it with the `crs` argument"),
+        ("casse.kml", KML.as_bytes()[..KML.len() - 40].to_vec(), None, "casse.kml (byte"),
+        ("mauvais.kml", b"<kml><Document><Placemark></Document></kml>".to_vec(), None, "mauvais.kml (byte"),
+        ("points.csv", b"nom lat lon\nA 1 2\n".to_vec(), None, "no coordinate columns"),
+        ("virgules.csv", b"nom,lat,lon\nA,1,2,3\n".to_vec(), None, "virgules.csv (line 2): 4 fields where the header has 3"),
+        ("texte.csv", b"nom,lat,lon\nA,1,2\nB,nord,2\n".to_vec(), None, "texte.csv (line 3): `nord` in column lat is not a number"),
+        ("inconnu.bin", vec![0u8, 159, 146, 150], None, "inconnu.bin: unknown format"),
+        ("vide.geojson", br#"{"type":"FeatureCollection","features":[]}"#.to_vec(), None, "the file holds no feature"),
+        (
+            "hors.geojson",
+            br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[550000,43000]}}]}"#.to_vec(),
+            None,
+            "no valid feature among 1 (position (550000, 43000) is outside",
+        ),
+        ("json.geojson", b"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":".to_vec(), None, "json.geojson (line 1, column"),
+        ("crs.geojson", br#"{"type":"Point","coordinates":[1,2]}"#.to_vec(), Some("EPSG:12345678"), "EPSG:12345678"),
+    ];
+    for (name, bytes, crs, expected) in cases {
+        let preview = upload(app, Some(&app.admin_token), PREVIEW, json!({ "crs": crs }), name, bytes.clone()).await;
+        let error = &preview["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{name}: {preview}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{name}: {message}");
+        if crs.is_none() {
+            let done = import(app, name, bytes, None).await;
+            assert_eq!(done["status"], "FAILED", "{name}: {done}");
+            assert!(done["error"].as_str().unwrap().contains(expected), "{name}: {done}");
+            assert_eq!(done["layer"], Value::Null);
+        }
+    }
+    assert_eq!(layer_count(app).await, 0, "no failed import left a layer");
+    // Skipped features are reported one by one, not silently dropped.
+    let mixed = br#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[13,-1]}},
+        {"type":"Feature","properties":{"n":2},"geometry":null},
+        {"type":"Feature","properties":{"n":3},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}"#;
+    let done = import(app, "mixte.geojson", mixed.to_vec(), None).await;
+    assert_eq!(done["status"], "SUCCEEDED");
+    assert_eq!(done["featuresWritten"], 1);
+    let warnings = done["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2, "{done}");
+    assert_eq!(warnings[0]["index"], 1);
+    assert_eq!(warnings[0]["reason"], "no geometry");
+    assert!(warnings[1]["reason"].as_str().unwrap().starts_with("invalid geometry"), "{done}");
+}
+
+async fn exports_are_read_by_gdal_and_import_back_the_same(app: &TestApp) {
+    let done = import(app, "prospection.kml", KML.as_bytes().to_vec(), None).await;
+    let id = done["layer"]["id"].as_str().unwrap().to_owned();
+    let geojson = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "Mine « Nord »", "t": 1.5, "actif": true, "code": "007", "date": "2024-05-01"},
+         "geometry": {"type": "Point", "coordinates": [13.2, -1.5]}},
+        {"type": "Feature", "properties": {"nom": "Sud, \"B\"", "t": null, "actif": false, "code": "012", "date": null},
+         "geometry": {"type": "Point", "coordinates": [13.3, -1.6]}}
+    ]});
+    let points = import(app, "points.geojson", geojson.to_string().into_bytes(), None).await;
+    let points_id = points["layer"]["id"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    for (layer, formats) in
+        [(&id, vec!["geojson", "csv", "kml"]), (&points_id, vec!["geojson", "csv", "kml", "shapefile"])]
+    {
+        for format in formats {
+            let response = app
+                .client
+                .get(format!("{}/layers/{layer}/export?format={format}&access_token={}", app.address, app.admin_token))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{format}");
+            let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+            let file_name = disposition.split('"').nth(1).unwrap().to_owned();
+            let bytes = response.bytes().await.unwrap().to_vec();
+            let path = dir.path().join(format!("{layer}-{file_name}"));
+            std::fs::write(&path, &bytes).unwrap();
+            let gdal_path =
+                if format == "shapefile" { format!("/vsizip/{}", path.display()) } else { path.display().to_string() };
+            let info = gdal(&["ogrinfo", "-ro", "-al", "-so", &gdal_path]);
+            let expected = if *layer == id { 3 } else { 2 };
+            assert!(info.contains(&format!("Feature Count: {expected}")), "{format}: {info}");
+            let again = import(app, &file_name, bytes, None).await;
+            assert_eq!(again["status"], "SUCCEEDED", "{format}: {again}");
+            if format == "kml" && *layer == id {
+                // Folders are not written back; everything else is.
+                continue;
+            }
+            let diff = same_features(app, layer, again["layer"]["id"].as_str().unwrap()).await;
+            assert_eq!(diff, None, "{format} round trip");
+        }
+    }
+}
+
+async fn roles_and_visibility_apply_to_layers(app: &TestApp) {
+    let partner = app.token("partenaire").await;
+    let refused = upload(
+        app,
+        Some(&partner),
+        IMPORT,
+        json!({ "input": { "name": "x" } }),
+        "x.geojson",
+        br#"{"type":"Point","coordinates":[1,2]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    let anonymous =
+        upload(app, None, PREVIEW, json!({}), "x.geojson", br#"{"type":"Point","coordinates":[1,2]}"#.to_vec()).await;
+    assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{anonymous}");
+    let private = import(app, "prive.geojson", br#"{"type":"Point","coordinates":[1,2]}"#.to_vec(), None).await;
+    let private_id = private["layer"]["id"].as_str().unwrap().to_owned();
+    let public = app
+        .graphql(
+            "mutation($id: ID!) { updateLayer(id: $id, input: { public: true, name: \"Publique\", style: { color: \"#ff0000\" } }) { public name style } }",
+            json!({ "id": private_id }),
+        )
+        .await;
+    assert_eq!(public["data"]["updateLayer"]["public"], true, "{public}");
+    assert_eq!(public["data"]["updateLayer"]["style"]["color"], "#ff0000");
+    assert_eq!(public["data"]["updateLayer"]["style"]["pointRadius"], 5, "the rest of the style is kept");
+    let other = import(app, "autre.geojson", br#"{"type":"Point","coordinates":[1,2]}"#.to_vec(), None).await;
+    let other_id = other["layer"]["id"].as_str().unwrap().to_owned();
+    // The demo turns public read on: anonymous readers see public layers only.
+    let seen = app.anonymous("{ layers { totalCount edges { node { name } } } }", json!({})).await;
+    assert_eq!(seen["data"]["layers"]["totalCount"], 1, "{seen}");
+    let hidden = app.client.get(format!("{}/layers/{other_id}/export", app.address)).send().await.unwrap();
+    assert_eq!(hidden.status(), 404);
+    let deleted = app.graphql("mutation($id: ID!) { deleteLayer(id: $id) }", json!({ "id": other_id })).await;
+    assert_eq!(deleted["data"]["deleteLayer"], other_id.as_str());
+    let gone = app.graphql("query($id: ID!) { layer(id: $id) { id } }", json!({ "id": other_id })).await;
+    assert_eq!(gone["data"]["layer"], Value::Null);
+}
+
+crate::on_both_backends!(
+    a_utm_shapefile_is_previewed_imported_found_and_exported_back,
+    every_format_is_imported_with_its_attributes,
+    malformed_files_are_refused_with_their_place_and_nothing_is_written,
+    exports_are_read_by_gdal_and_import_back_the_same,
+    roles_and_visibility_apply_to_layers,
+);
