@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need (PostgreSQL 15 + PostGIS 3 from Debian) and
-# runs the whole test suite on both backends: formatting, lints, unit and
-# integration tests (SQLite and PostGIS).
+# Installs what the tests need (PostgreSQL 15 + PostGIS 3, GDAL, nginx,
+# Chromium from Debian; the web app's npm packages) and runs the whole test
+# suite: formatting, lints, unit and integration tests on both backends
+# (SQLite and PostGIS), then the web app's build, unit and end-to-end tests.
 #
 # Works on a fresh Debian 12 machine as root (or with sudo). Tests use a
 # dedicated role on the local cluster, over loopback, and create and drop
@@ -15,7 +16,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 as_postgres() { "${sudo_cmd[@]}" su postgres -c "$1"; }
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl systemd)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl systemd chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -66,5 +67,7 @@ echo "==> cargo clippy -D warnings"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 echo "==> cargo test (SQLite and PostGIS)"
 cargo test --locked --workspace
+echo "==> web app: build, unit tests, end-to-end tests in headless Chromium"
+ODG_BIN="$CARGO_TARGET_DIR/debug/odg" ./scripts/frontend-test.sh
 
 echo "==> all checks passed in $(( $(date +%s) - started )) s"

@@ -329,7 +329,7 @@ impl Config {
             web_dir: get("ODG_WEB_DIR")
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
+                .unwrap_or_else(default_web_dir),
             metrics_token,
             metrics_bind,
             production,
@@ -369,6 +369,17 @@ impl Config {
 /// Every configuration problem found, one per line.
 #[derive(Debug)]
 pub struct ConfigError(pub Vec<String>);
+
+/// `frontend/dist` under the working directory, else under the source tree
+/// the binary was built from (so `cargo run` works from any directory).
+fn default_web_dir() -> PathBuf {
+    let local = PathBuf::from("frontend/dist");
+    if local.join("index.html").is_file() {
+        return local;
+    }
+    let built = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/frontend/dist"));
+    if built.join("index.html").is_file() { built } else { local }
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

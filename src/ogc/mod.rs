@@ -82,9 +82,11 @@ async fn landing(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let base = base_url(&headers);
+    // Browsers (and clients that say nothing) get the web app; GIS clients ask for JSON.
+    let asks_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("json"));
     if let Some(web_app) = &state.web_app
         && !query.contains_key("f")
-        && wants_html(&headers, &query)
+        && !asks_json
     {
         return web_app.index().await;
     }
