@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod backup;
 mod doctor;
+mod export;
 mod import;
 mod user;
 
@@ -73,6 +74,16 @@ enum Command {
         /// Readable without signing in (with ODG_PUBLIC_READ).
         #[arg(long)]
         public: bool,
+    },
+    /// Export a layer to a file (geojson, csv, kml or shapefile: a ZIP).
+    Export {
+        /// The layer's id.
+        layer: i64,
+        #[arg(long, default_value = "geojson")]
+        format: String,
+        /// The file to write.
+        #[arg(long, short)]
+        output: std::path::PathBuf,
     },
     /// Manage accounts (passwords are read from the terminal or stdin, never argv).
     User {
@@ -140,6 +151,7 @@ pub fn run() -> ExitCode {
                 Ok(())
             }
             Command::User { command } => user::run(&config, command).await,
+            Command::Export { layer, format, output } => export::run(&config, layer, &format, &output).await,
             Command::Import { file, name, kind, status, crs, description, public } => {
                 let draft = import::draft(name, kind, status, description, public)?;
                 import::run(&config, &file, draft, crs).await

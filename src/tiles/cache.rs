@@ -87,15 +87,15 @@ impl TileCache {
     /// tile of those sources.
     fn invalidate(&self, change: &Change) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        let sources: &[&str] = match change.kind {
-            ChangeKind::Deposit => &["deposits", "domain"],
-            ChangeKind::ExploitationArea => &["exploitation-areas", "domain"],
-            ChangeKind::Infrastructure => &["infrastructure", "domain"],
-            ChangeKind::Operator | ChangeKind::Commodity => &["deposits", "exploitation-areas", "domain"],
-            // Layers are not tile sources yet.
-            ChangeKind::Layer => return,
+        let sources: Vec<String> = match change.kind {
+            ChangeKind::Deposit => vec!["deposits".into(), "domain".into()],
+            ChangeKind::ExploitationArea => vec!["exploitation-areas".into(), "domain".into()],
+            ChangeKind::Infrastructure => vec!["infrastructure".into(), "domain".into()],
+            ChangeKind::Operator | ChangeKind::Commodity => {
+                vec!["deposits".into(), "exploitation-areas".into(), "domain".into()]
+            }
+            ChangeKind::Layer => vec![super::layer_source(change.id)],
         };
-        let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
         let boxes: Vec<Bbox> = change.bboxes.clone();
         let everywhere = boxes.is_empty();
         let _ = self.tiles.invalidate_entries_if(move |key, _| {

@@ -24,8 +24,45 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The sources; `domain` holds the three layers in one tile.
+/// The domain sources; `domain` holds the three layers in one tile. Each
+/// imported layer is a source too: `layer-<id>` (see [`layer_source`]).
 const SOURCES: &[&str] = &["deposits", "exploitation-areas", "infrastructure", "domain"];
+
+/// The source (and MVT layer) name of an imported layer.
+pub fn layer_source(layer_id: i64) -> String {
+    format!("layer-{layer_id}")
+}
+
+fn layer_id_of(source: &str) -> Option<i64> {
+    source.strip_prefix("layer-")?.parse().ok()
+}
+
+/// A source the caller may read: a domain source, or a layer it may see.
+async fn readable_source(catalog: &Catalog, actor: &domain::Actor, source: &str) -> AppResult<Source> {
+    if SOURCES.contains(&source) {
+        return Ok(Source::Domain);
+    }
+    let Some(id) = layer_id_of(source) else { return Err(AppError::not_found("tile source", source)) };
+    let layer = catalog.layer(actor, id).await?.ok_or_else(|| AppError::not_found("tile source", source))?;
+    Ok(Source::Layer(Box::new(layer)))
+}
+
+enum Source {
+    Domain,
+    Layer(Box<domain::Layer>),
+}
+
+/// The properties a layer's tiles carry: every attribute, or those its
+/// style lists under `tileAttributes`.
+fn tile_attributes(layer: &domain::Layer) -> Vec<&crate::import::Attribute> {
+    let chosen: Option<Vec<&str>> = layer
+        .meta
+        .style
+        .get("tileAttributes")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect());
+    layer.source.attributes.iter().filter(|a| chosen.as_ref().is_none_or(|c| c.contains(&a.name.as_str()))).collect()
+}
 const MAX_ZOOM: u8 = 22;
 
 #[derive(Clone)]
@@ -74,10 +111,33 @@ async fn tilejson(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    reader(&state.catalog, &state.auth, &headers, &query).await?;
-    let source = source_json.strip_suffix(".json").filter(|s| SOURCES.contains(s));
-    let source = source.ok_or_else(|| AppError::not_found("tile source", &source_json))?;
-    let extents = state.catalog.store().extents().await?;
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let source = source_json.strip_suffix(".json").ok_or_else(|| AppError::not_found("tile source", &source_json))?;
+    let (extents, vector_layers): (Vec<Option<Bbox>>, Vec<Value>) =
+        match readable_source(&state.catalog, &actor, source).await? {
+            Source::Domain => (
+                state.catalog.store().extents().await?.to_vec(),
+                layers(source)
+                    .into_iter()
+                    .map(|(id, fields)| json!({"id": id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}))
+                    .collect(),
+            ),
+            Source::Layer(layer) => {
+                let mut fields = serde_json::Map::new();
+                fields.insert("id".into(), Value::from("Number"));
+                for a in tile_attributes(&layer) {
+                    let kind = match a.kind {
+                        crate::import::AttributeType::Integer | crate::import::AttributeType::Float => "Number",
+                        crate::import::AttributeType::Boolean => "Boolean",
+                        _ => "String",
+                    };
+                    fields.insert(a.name.clone(), Value::from(kind));
+                }
+                let description = json!({"id": source, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM,
+                    "description": layer.meta.name});
+                (vec![layer.source.bbox], vec![description])
+            }
+        };
     let bounds = extents
         .iter()
         .flatten()
@@ -91,10 +151,6 @@ async fn tilejson(
         .unwrap_or(Bbox { min_lon: -180.0, min_lat: -85.0511, max_lon: 180.0, max_lat: 85.0511 });
     // A token given as a parameter must reach the tiles too.
     let token = query.get("access_token").map(|t| format!("?access_token={t}")).unwrap_or_default();
-    let vector_layers: Vec<Value> = layers(source)
-        .into_iter()
-        .map(|(id, fields)| json!({"id": id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}))
-        .collect();
     Ok(Json(json!({
         "tilejson": "3.0.0",
         "name": source,
@@ -114,10 +170,8 @@ async fn tile(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    reader(&state.catalog, &state.auth, &headers, &query).await?;
-    if !SOURCES.contains(&source.as_str()) {
-        return Err(AppError::not_found("tile source", &source));
-    }
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let readable = readable_source(&state.catalog, &actor, &source).await?;
     let y = y_ext
         .strip_suffix(".mvt")
         .or_else(|| y_ext.strip_suffix(".pbf"))
@@ -131,7 +185,11 @@ async fn tile(
         Some(tile) => (tile, true),
         None => {
             let generation = state.cache.generation();
-            let tile: cache::CachedTile = Arc::new(build_tile(&state.catalog, &source, id).await?);
+            let built = match &readable {
+                Source::Domain => build_tile(&state.catalog, &source, id).await?,
+                Source::Layer(layer) => build_layer_tile(&state.catalog, layer, id).await?,
+            };
+            let tile: cache::CachedTile = Arc::new(built);
             state.cache.insert(key, tile.clone(), generation);
             (tile, false)
         }
@@ -243,7 +301,49 @@ pub async fn build_tile(catalog: &Catalog, source: &str, id: TileId) -> AppResul
     tile.to_bytes().map(Some).map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a tile: {e}")))
 }
 
+/// A tile of an imported layer: its features with their properties.
+pub async fn build_layer_tile(catalog: &Catalog, layer: &domain::Layer, id: TileId) -> AppResult<Option<Vec<u8>>> {
+    let (west, south, east, north) = id.bounds_with_buffer();
+    let params = ListParams {
+        spatial: vec![domain::SpatialFilter::Bbox(Bbox {
+            min_lon: west,
+            min_lat: south,
+            max_lon: east,
+            max_lat: north,
+        })],
+        limit: None,
+        ..ListParams::default()
+    };
+    let features = catalog.store().list_layer_features(layer.id, &[], &params).await?.items;
+    let attributes = tile_attributes(layer);
+    let name = layer_source(layer.id);
+    let mut tile = Tile::new(EXTENT);
+    let mut mvt_layer = tile.create_layer(&name);
+    let mut count = 0usize;
+    for f in &features {
+        let tags: Vec<(&str, Tag)> = attributes
+            .iter()
+            .map(|a| {
+                let tag = match f.properties.get(&a.name) {
+                    Some(Value::String(s)) => Tag::Text(s.clone()),
+                    Some(Value::Number(n)) => n.as_f64().map(Tag::Number).unwrap_or(Tag::None),
+                    Some(Value::Bool(b)) => Tag::Bool(*b),
+                    _ => Tag::None,
+                };
+                (a.name.as_str(), tag)
+            })
+            .collect();
+        mvt_layer = add_feature(mvt_layer, id, f.id, &f.geometry, &tags, &mut count)?;
+    }
+    if count == 0 {
+        return Ok(None);
+    }
+    tile.add_layer(mvt_layer).map_err(|e| AppError::Internal(anyhow::anyhow!("adding a tile layer: {e}")))?;
+    tile.to_bytes().map(Some).map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a tile: {e}")))
+}
+
 enum Tag {
+    Bool(bool),
     Text(String),
     Number(f64),
     None,
@@ -272,6 +372,7 @@ fn add_feature(
         match value {
             Tag::Text(text) => feature.add_tag_string(key, text),
             Tag::Number(n) => feature.add_tag_double(key, *n),
+            Tag::Bool(b) => feature.add_tag_bool(key, *b),
             Tag::None => {}
         }
     }

@@ -27,7 +27,7 @@ const IMPORT_STATE: &str = "query($id: ID!) {
 }";
 
 /// Sends a GraphQL multipart request (the spec's `operations` + `map`) with one file as `$file`.
-pub async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: Option<&str>,
     query: &str,
@@ -51,7 +51,7 @@ pub async fn upload(
 }
 
 /// Imports `bytes` as a layer and waits for the import to end; returns the final `import`.
-pub async fn import(app: &TestApp, name: &str, bytes: Vec<u8>, crs: Option<&str>) -> Value {
+pub(crate) async fn import(app: &TestApp, name: &str, bytes: Vec<u8>, crs: Option<&str>) -> Value {
     let answer = upload(
         app,
         Some(&app.admin_token),
@@ -77,7 +77,7 @@ async fn wait_for(app: &TestApp, id: &str) -> Value {
     panic!("import {id} did not end");
 }
 
-fn gdal(args: &[&str]) -> String {
+pub(crate) fn gdal(args: &[&str]) -> String {
     let out = Command::new(args[0])
         .args(&args[1..])
         .output()
@@ -216,7 +216,7 @@ async fn a_utm_shapefile_is_previewed_imported_found_and_exported_back(app: &Tes
 
 /// The features of two layers, properties and geometry; `None` when equal.
 /// A null property equals an absent one: CSV and DBF rows have every column.
-async fn same_features(app: &TestApp, a: &str, b: &str) -> Option<String> {
+pub(crate) async fn same_features(app: &TestApp, a: &str, b: &str) -> Option<String> {
     let q = "query($id: ID!) { layer(id: $id) { features(first: 100) { edges { node { properties geometry } } } } }";
     let features = |answer: Value| -> Value {
         let mut edges = answer["data"]["layer"]["features"]["edges"].clone();
@@ -495,7 +495,65 @@ async fn roles_and_visibility_apply_to_layers(app: &TestApp) {
     assert_eq!(gone["data"]["layer"], Value::Null);
 }
 
+async fn admin_get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client.get(format!("{}{path}", app.address)).bearer_auth(&app.admin_token).send().await.unwrap()
+}
+
+async fn a_layer_is_a_tile_source_that_follows_its_edits_and_its_visibility(app: &TestApp) {
+    let geojson = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "Puits Moanda", "teneur": 48.5, "actif": true},
+         "geometry": {"type": "Point", "coordinates": [13.2, -1.56]}},
+        {"type": "Feature", "properties": {"nom": "Loin", "teneur": 3},
+         "geometry": {"type": "Point", "coordinates": [9.45, 0.39]}}
+    ]});
+    let done = import(app, "puits.geojson", geojson.to_string().into_bytes(), None).await;
+    let id = done["layer"]["id"].as_str().unwrap().to_owned();
+    let source = format!("layer-{id}");
+    let tilejson: Value = admin_get(app, &format!("/tiles/{source}.json")).await.json().await.unwrap();
+    assert_eq!(tilejson["vector_layers"][0]["id"], source.as_str(), "{tilejson}");
+    assert_eq!(
+        tilejson["vector_layers"][0]["fields"],
+        json!({"id": "Number", "nom": "String", "teneur": "Number", "actif": "Boolean"})
+    );
+    let bounds: Vec<f64> = serde_json::from_value(tilejson["bounds"].clone()).unwrap();
+    assert_eq!(bounds, vec![9.45, -1.56, 13.2, 0.39]);
+    // Moanda at zoom 8 is tile 137/129.
+    let tile = admin_get(app, &format!("/tiles/{source}/8/137/129.mvt")).await;
+    assert_eq!(tile.status(), 200);
+    let reader = mvt_reader::Reader::new(tile.bytes().await.unwrap().to_vec()).unwrap();
+    assert_eq!(reader.get_layer_names().unwrap(), vec![source.clone()]);
+    let features = reader.get_features(0).unwrap();
+    assert_eq!(features.len(), 1);
+    let properties = features[0].properties.clone().unwrap();
+    assert_eq!(format!("{:?}", properties["nom"]), "String(\"Puits Moanda\")");
+    // Moving the feature away empties its old tile at the next request.
+    let feature_id = app
+        .graphql(
+            "query($id: ID!) { layer(id: $id) { features(filter: { attributes: [{ name: \"nom\", equals: \"Puits Moanda\" }] }) { edges { node { id } } } } }",
+            json!({ "id": id }),
+        )
+        .await["data"]["layer"]["features"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let moved = app
+        .graphql(
+            "mutation($id: ID!) { updateLayerFeature(id: $id, input: { geometry: { type: \"Point\", coordinates: [11.0, -3.0] } }) { geometry } }",
+            json!({ "id": feature_id }),
+        )
+        .await;
+    assert_eq!(moved["data"]["updateLayerFeature"]["geometry"]["coordinates"], json!([11.0, -3.0]), "{moved}");
+    assert_eq!(admin_get(app, &format!("/tiles/{source}/8/137/129.mvt")).await.status(), 204);
+    // A private layer is no source for anonymous readers.
+    let anonymous = app.client.get(format!("{}/tiles/{source}.json", app.address)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 404);
+    let anonymous_tile = app.client.get(format!("{}/tiles/{source}/8/137/129.mvt", app.address)).send().await.unwrap();
+    assert_eq!(anonymous_tile.status(), 404);
+    assert_eq!(admin_get(app, "/tiles/layer-999999.json").await.status(), 404);
+}
+
 crate::on_both_backends!(
+    a_layer_is_a_tile_source_that_follows_its_edits_and_its_visibility,
     a_utm_shapefile_is_previewed_imported_found_and_exported_back,
     every_format_is_imported_with_its_attributes,
     malformed_files_are_refused_with_their_place_and_nothing_is_written,

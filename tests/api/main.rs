@@ -7,6 +7,7 @@ mod conformance;
 mod deploy;
 mod errors;
 mod http;
+mod import_scale;
 mod layers;
 mod mutations;
 mod ogc;
