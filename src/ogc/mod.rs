@@ -142,15 +142,66 @@ fn collection_index(id: &str) -> AppResult<usize> {
     COLLECTIONS.iter().position(|(cid, _, _)| *cid == id).ok_or_else(|| AppError::not_found("collection", id))
 }
 
+/// A collection: one of the domain's, or an imported layer (`layer-<id>`).
+enum Collection {
+    Domain(usize),
+    Layer(Box<domain::Layer>),
+}
+
+/// The collection `id`, if the caller may read it (anonymous readers see public layers only).
+async fn resolve(catalog: &Catalog, actor: &domain::Actor, id: &str) -> AppResult<Collection> {
+    if let Ok(index) = collection_index(id) {
+        return Ok(Collection::Domain(index));
+    }
+    let layer_id = id.strip_prefix("layer-").and_then(|n| n.parse::<i64>().ok());
+    let layer = match layer_id {
+        Some(layer_id) => catalog.layer(actor, layer_id).await?,
+        None => None,
+    };
+    layer.map(|l| Collection::Layer(Box::new(l))).ok_or_else(|| AppError::not_found("collection", id))
+}
+
+fn layer_collection_json(base: &str, layer: &domain::Layer) -> Value {
+    let id = format!("layer-{}", layer.id);
+    let mut value = json!({
+        "id": id,
+        "title": layer.meta.name,
+        "description": layer.meta.description.clone().unwrap_or_else(|| format!(
+            "Layer imported from a {} file ({}), {} features.",
+            layer.source.format, layer.source.crs, layer.source.feature_count
+        )),
+        "itemType": "feature",
+        "crs": crs::SUPPORTED,
+        "storageCrs": crs::CRS84,
+        "links": [
+            {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json"},
+            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
+        ]
+    });
+    if let Some(b) = layer.source.bbox {
+        value["extent"] = json!({"spatial": {"bbox": [[b.min_lon, b.min_lat, b.max_lon, b.max_lat]],
+            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
+    }
+    value
+}
+
+/// Every layer the caller may read, by name.
+async fn readable_layers(catalog: &Catalog, actor: &domain::Actor) -> AppResult<Vec<domain::Layer>> {
+    Ok(catalog.layers(actor, domain::LayerFilter::default(), &ListParams::default()).await?.items)
+}
+
 async fn collections(
     State(state): State<OgcState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
     let base = base_url(&headers);
     let extents = state.catalog.store().extents().await?;
-    let list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| collection_json(&base, i, extents[i])).collect();
+    let mut list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| collection_json(&base, i, extents[i])).collect();
+    for layer in readable_layers(&state.catalog, &actor).await? {
+        list.push(layer_collection_json(&base, &layer));
+    }
     Ok(Json(json!({
         "collections": list,
         "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}]
@@ -163,10 +214,14 @@ async fn collection(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    reader(&state.catalog, &state.auth, &headers, &query).await?;
-    let index = collection_index(&id)?;
-    let extents = state.catalog.store().extents().await?;
-    Ok(Json(collection_json(&base_url(&headers), index, extents[index])))
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    match resolve(&state.catalog, &actor, &id).await? {
+        Collection::Domain(index) => {
+            let extents = state.catalog.store().extents().await?;
+            Ok(Json(collection_json(&base_url(&headers), index, extents[index])))
+        }
+        Collection::Layer(layer) => Ok(Json(layer_collection_json(&base_url(&headers), &layer))),
+    }
 }
 
 /// Parameters every collection takes.
@@ -189,9 +244,14 @@ struct ItemsQuery {
 }
 
 fn items_query(collection: &str, query: &HashMap<String, String>) -> AppResult<ItemsQuery> {
+    let properties: Vec<&str> = property_parameters(collection).to_vec();
+    items_query_with(collection, &properties, query)
+}
+
+fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<String, String>) -> AppResult<ItemsQuery> {
     for key in query.keys() {
-        if !COMMON_PARAMETERS.contains(&key.as_str()) && !property_parameters(collection).contains(&key.as_str()) {
-            let known = [COMMON_PARAMETERS, property_parameters(collection)].concat().join(", ");
+        if !COMMON_PARAMETERS.contains(&key.as_str()) && !properties.contains(&key.as_str()) {
+            let known = [COMMON_PARAMETERS, properties].concat().join(", ");
             return Err(AppError::invalid(key.as_str(), format!("is not a parameter of this collection ({known})")));
         }
     }
@@ -220,8 +280,8 @@ fn items_query(collection: &str, query: &HashMap<String, String>) -> AppResult<I
     }
     let dates = match query.get("datetime") {
         None => None,
-        Some(_) if collection == "infrastructure" => {
-            return Err(AppError::invalid("datetime", "infrastructure has no date to filter on"));
+        Some(_) if collection == "infrastructure" || collection.starts_with("layer-") => {
+            return Err(AppError::invalid("datetime", format!("{collection} has no date to filter on")));
         }
         Some(value) => Some(parse_datetime(value)?),
     };
@@ -303,13 +363,35 @@ async fn items(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    reader(&state.catalog, &state.auth, &headers, &query).await?;
-    collection_index(&id)?;
-    let ItemsQuery { params, crs: output_crs, dates } = items_query(&id, &query)?;
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let collection = resolve(&state.catalog, &actor, &id).await?;
+    let ItemsQuery { params, crs: output_crs, dates } = match &collection {
+        Collection::Domain(_) => items_query(&id, &query)?,
+        Collection::Layer(layer) => {
+            let names: Vec<&str> = layer.source.attributes.iter().map(|a| a.name.as_str()).collect();
+            items_query_with(&id, &names, &query)?
+        }
+    };
     let catalog = &state.catalog;
     let id_list = |name: &str| list_of(&query, name, |v| v.parse::<i64>().ok());
-    let (mut features, matched) = match id.as_str() {
-        "deposits" => {
+    let (mut features, matched) = match (&collection, id.as_str()) {
+        (Collection::Layer(layer), _) => {
+            // Property parameters compare the value's text, as GraphQL's `equals`.
+            let filters: Vec<domain::AttributeFilter> = layer
+                .source
+                .attributes
+                .iter()
+                .filter_map(|a| {
+                    query.get(&a.name).map(|v| domain::AttributeFilter {
+                        name: a.name.clone(),
+                        test: domain::AttributeTest::Equals(v.clone()),
+                    })
+                })
+                .collect();
+            let page = catalog.store().list_layer_features(layer.id, &filters, &params).await?;
+            (page.items.iter().map(layer_feature_json).collect::<Vec<_>>(), page.total)
+        }
+        (_, "deposits") => {
             let codes = list_of(&query, "commodityCode", |v| Some(v.to_string()))?;
             let filter = DepositFilter {
                 statuses: list_of(&query, "status", domain::DepositStatus::parse)?,
@@ -321,7 +403,7 @@ async fn items(
             let relations = catalog.deposit_relations(&page.items).await?;
             (page.items.iter().map(|d| domain::deposit_feature(d, &relations)).collect::<Vec<_>>(), page.total)
         }
-        "exploitation-areas" => {
+        (_, "exploitation-areas") => {
             let filter = ExploitationAreaFilter {
                 statuses: list_of(&query, "status", domain::PermitStatus::parse)?,
                 operator_ids: id_list("operatorId")?,
@@ -383,19 +465,24 @@ async fn item(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    reader(&state.catalog, &state.auth, &headers, &query).await?;
-    collection_index(&id)?;
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let collection = resolve(&state.catalog, &actor, &id).await?;
     let output_crs = query.get("crs").map(|c| crs::Crs::parse("crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let not_found = || AppError::not_found("feature", &feature_id);
     let fid: i64 = feature_id.parse().map_err(|_| not_found())?;
     let catalog = &state.catalog;
-    let mut feature = match id.as_str() {
-        "deposits" => {
+    let mut feature = match (&collection, id.as_str()) {
+        (Collection::Layer(layer), _) => {
+            let f =
+                catalog.store().layer_feature(fid).await?.filter(|f| f.layer_id == layer.id).ok_or_else(not_found)?;
+            layer_feature_json(&f)
+        }
+        (_, "deposits") => {
             let d = catalog.deposit(fid).await?.ok_or_else(not_found)?;
             let relations = catalog.deposit_relations(std::slice::from_ref(&d)).await?;
             domain::deposit_feature(&d, &relations)
         }
-        "exploitation-areas" => {
+        (_, "exploitation-areas") => {
             let a = catalog.exploitation_area(fid).await?.ok_or_else(not_found)?;
             let relations = catalog.exploitation_area_relations(std::slice::from_ref(&a)).await?;
             domain::exploitation_area_feature(&a, &relations)
@@ -409,6 +496,15 @@ async fn item(
         {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
     Ok(geojson_response(output_crs, feature))
+}
+
+fn layer_feature_json(f: &domain::LayerFeature) -> Value {
+    json!({
+        "type": "Feature",
+        "id": f.id,
+        "geometry": domain::to_geojson(&f.geometry),
+        "properties": f.properties,
+    })
 }
 
 #[cfg(test)]

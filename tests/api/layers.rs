@@ -552,7 +552,52 @@ async fn a_layer_is_a_tile_source_that_follows_its_edits_and_its_visibility(app:
     assert_eq!(admin_get(app, "/tiles/layer-999999.json").await.status(), 404);
 }
 
+async fn a_public_layer_is_an_ogc_collection_gdal_reads(app: &TestApp) {
+    let done = import(app, "prospection.kml", KML.as_bytes().to_vec(), None).await;
+    let id = done["layer"]["id"].as_str().unwrap().to_owned();
+    let collection = format!("layer-{id}");
+    // Private: not listed for anonymous readers, and not reachable.
+    let listed = |body: &Value| body["collections"].as_array().unwrap().iter().any(|c| c["id"] == collection.as_str());
+    let anonymous: Value = app.get("/collections?f=json").await.json().await.unwrap();
+    assert!(!listed(&anonymous));
+    assert_eq!(app.get(&format!("/collections/{collection}/items")).await.status(), 404);
+    app.graphql("mutation($id: ID!) { updateLayer(id: $id, input: { public: true }) { id } }", json!({ "id": id }))
+        .await;
+    let anonymous: Value = app.get("/collections?f=json").await.json().await.unwrap();
+    assert!(listed(&anonymous), "{anonymous}");
+    let page: Value = app.get(&format!("/collections/{collection}/items?limit=2")).await.json().await.unwrap();
+    assert_eq!(page["numberMatched"], 3);
+    assert_eq!(page["numberReturned"], 2);
+    assert!(page["links"].as_array().unwrap().iter().any(|l| l["rel"] == "next"));
+    let filtered: Value = app.get(&format!("/collections/{collection}/items?name=Piste")).await.json().await.unwrap();
+    assert_eq!(filtered["numberMatched"], 1, "{filtered}");
+    let bad = app.get(&format!("/collections/{collection}/items?nope=1")).await;
+    assert_eq!(bad.status(), 400);
+    let first = page["features"][0]["id"].as_i64().unwrap();
+    let item: Value = app
+        .get(&format!("/collections/{collection}/items/{first}?crs=http://www.opengis.net/def/crs/EPSG/0/3857"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let x = item["geometry"]["coordinates"][0].as_f64().unwrap();
+    assert!((x - 13.20_f64.to_radians() * 6_378_137.0).abs() < 0.01, "{item}");
+    // GDAL's OAPIF driver downloads it.
+    let target = tempfile::tempdir().unwrap();
+    let out = target.path().join("layer.geojson");
+    gdal(&[
+        "ogr2ogr",
+        "-f",
+        "GeoJSON",
+        out.to_str().unwrap(),
+        &format!("OAPIF:{}/collections/{collection}", app.address),
+    ]);
+    let downloaded: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(downloaded["features"].as_array().unwrap().len(), 3);
+}
+
 crate::on_both_backends!(
+    a_public_layer_is_an_ogc_collection_gdal_reads,
     a_layer_is_a_tile_source_that_follows_its_edits_and_its_visibility,
     a_utm_shapefile_is_previewed_imported_found_and_exported_back,
     every_format_is_imported_with_its_attributes,
