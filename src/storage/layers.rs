@@ -543,3 +543,68 @@ fn contains_pattern(term: &str) -> String {
     let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// A column of a layer's tile: the attribute's name and SQL type.
+pub struct TileColumn<'a> {
+    pub name: &'a str,
+    pub kind: crate::import::AttributeType,
+}
+
+impl Store {
+    /// A tile of a layer built by PostGIS (`ST_AsMVT`): features whose
+    /// geometry meets the tile and its 64-unit buffer, clipped and
+    /// simplified by `ST_AsMVTGeom`, with the feature id and the given
+    /// properties. `None` when no feature reaches it. PostGIS only.
+    pub async fn postgis_layer_tile(
+        &self,
+        layer_id: i64,
+        mvt_layer: &str,
+        columns: &[TileColumn<'_>],
+        (z, x, y): (u8, u32, u32),
+    ) -> StorageResult<Option<Vec<u8>>> {
+        use crate::import::AttributeType;
+        let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+        let literal = |name: &str| format!("'{}'", name.replace('\'', "''"));
+        let mut select = String::from("id AS odg_fid, id");
+        for c in columns {
+            let text = format!("(properties::jsonb ->> {})", literal(c.name));
+            let typed = format!("jsonb_typeof(properties::jsonb -> {})", literal(c.name));
+            let value = match c.kind {
+                AttributeType::Integer | AttributeType::Float => {
+                    format!("CASE WHEN {typed} = 'number' THEN {text}::float8 END")
+                }
+                AttributeType::Boolean => format!("CASE WHEN {typed} = 'boolean' THEN {text}::boolean END"),
+                _ => text,
+            };
+            select.push_str(&format!(", {value} AS {}", quote(c.name)));
+        }
+        let sql = format!(
+            "SELECT ST_AsMVT(q, $1, 4096, 'geom', 'odg_fid') AS tile, count(*) AS n FROM (\
+               SELECT {select}, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($2, $3, $4), 4096, 64, true) AS geom \
+               FROM layer_feature \
+               WHERE layer_id = $5 AND geom && ST_Transform(ST_TileEnvelope($2, $3, $4, margin => 64.0 / 4096), 4326) \
+               ORDER BY id\
+             ) q WHERE geom IS NOT NULL"
+        );
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [
+                    Value::from(mvt_layer.to_owned()),
+                    Value::from(i32::from(z)),
+                    Value::from(x as i32),
+                    Value::from(y as i32),
+                    Value::from(layer_id),
+                ],
+            ))
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let n: i64 = row.try_get("", "n")?;
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(row.try_get::<Option<Vec<u8>>>("", "tile")?)
+    }
+}

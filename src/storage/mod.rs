@@ -15,7 +15,7 @@ mod reference;
 mod text;
 
 pub use error::{StorageError, StorageResult};
-pub use layers::LayerWriter;
+pub use layers::{LayerWriter, TileColumn};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};

@@ -314,9 +314,15 @@ pub async fn build_layer_tile(catalog: &Catalog, layer: &domain::Layer, id: Tile
         limit: None,
         ..ListParams::default()
     };
-    let features = catalog.store().list_layer_features(layer.id, &[], &params).await?.items;
     let attributes = tile_attributes(layer);
     let name = layer_source(layer.id);
+    if catalog.store().backend() == crate::storage::Backend::Postgis {
+        // Built by the database: no feature crosses the wire.
+        let columns: Vec<crate::storage::TileColumn> =
+            attributes.iter().map(|a| crate::storage::TileColumn { name: &a.name, kind: a.kind }).collect();
+        return Ok(catalog.store().postgis_layer_tile(layer.id, &name, &columns, (id.z, id.x, id.y)).await?);
+    }
+    let features = catalog.store().list_layer_features(layer.id, &[], &params).await?.items;
     let mut tile = Tile::new(EXTENT);
     let mut mvt_layer = tile.create_layer(&name);
     let mut count = 0usize;

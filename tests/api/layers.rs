@@ -605,3 +605,63 @@ crate::on_both_backends!(
     exports_are_read_by_gdal_and_import_back_the_same,
     roles_and_visibility_apply_to_layers,
 );
+
+/// (feature id, properties as text) of each feature of a tile, sorted.
+fn tile_features(bytes: Vec<u8>) -> Vec<(u64, std::collections::BTreeMap<String, String>)> {
+    let reader = mvt_reader::Reader::new(bytes).expect("a valid MVT");
+    let mut out: Vec<_> = reader
+        .get_features(0)
+        .unwrap()
+        .into_iter()
+        .map(|f| {
+            // Integers may be encoded signed or unsigned, numbers as float or double: compare values.
+            let props = f
+                .properties
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        mvt_reader::feature::Value::String(s) => s,
+                        mvt_reader::feature::Value::Bool(b) => b.to_string(),
+                        mvt_reader::feature::Value::Float(n) => f64::from(n).to_string(),
+                        mvt_reader::feature::Value::Double(n) => n.to_string(),
+                        mvt_reader::feature::Value::Int(n) => (n as f64).to_string(),
+                        mvt_reader::feature::Value::UInt(n) => (n as f64).to_string(),
+                        mvt_reader::feature::Value::SInt(n) => (n as f64).to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    (k, text)
+                })
+                .collect();
+            (f.id.expect("an id"), props)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// PostGIS builds layer tiles with ST_AsMVT, SQLite in Rust: the same features come out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layer_tiles_hold_the_same_features_on_both_backends() {
+    let Some(postgis) = crate::helpers::spawn_app(crate::helpers::Backend::Postgis).await else { return };
+    let sqlite = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.unwrap();
+    let mut sources = Vec::new();
+    for app in [&sqlite, &postgis] {
+        let done = import(app, "prospection.kml", KML.as_bytes().to_vec(), None).await;
+        sources.push(format!("layer-{}", done["layer"]["id"].as_str().unwrap()));
+    }
+    assert_eq!(sources[0], sources[1], "both start from an empty database");
+    for (z, x, y) in [(8, 137, 129), (6, 34, 32), (12, 2198, 2065), (0, 0, 0)] {
+        let path = format!("/tiles/{}/{z}/{x}/{y}.mvt", sources[0]);
+        let a = admin_get(&sqlite, &path).await;
+        let b = admin_get(&postgis, &path).await;
+        assert_eq!(a.status(), b.status(), "{path}");
+        if a.status() == 204 {
+            continue;
+        }
+        let (fa, fb) =
+            (tile_features(a.bytes().await.unwrap().to_vec()), tile_features(b.bytes().await.unwrap().to_vec()));
+        assert!(!fa.is_empty(), "{path}");
+        assert_eq!(fa, fb, "{path}");
+    }
+}
