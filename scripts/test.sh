@@ -16,7 +16,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 as_postgres() { "${sudo_cmd[@]}" su postgres -c "$1"; }
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl systemd chromium)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl ssl-cert curl systemd chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -67,6 +67,8 @@ echo "==> cargo clippy -D warnings"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 echo "==> cargo test (SQLite and PostGIS)"
 cargo test --locked --workspace
+echo "==> deploy/install.sh, twice, in a throwaway root"
+ODG_BIN="$CARGO_TARGET_DIR/debug/odg" ./scripts/test-install.sh
 echo "==> web app: build, unit tests, end-to-end tests in headless Chromium"
 ODG_BIN="$CARGO_TARGET_DIR/debug/odg" ./scripts/frontend-test.sh
 

@@ -179,10 +179,13 @@ impl Config {
         let login_lockout_secs = number("ODG_LOGIN_LOCKOUT_SECS", 60);
         let login_attempts_per_minute = number("ODG_LOGIN_ATTEMPTS_PER_MINUTE", 20);
         let max_upload_bytes = number("ODG_MAX_UPLOAD_MB", 512).saturating_mul(1024 * 1024);
+        let data_dir = get("ODG_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data"));
         let import_limits = crate::import::ImportLimits {
             max_features: number("ODG_IMPORT_MAX_FEATURES", 5_000_000),
             max_uncompressed_bytes: number("ODG_IMPORT_MAX_UNCOMPRESSED_MB", 2048).saturating_mul(1024 * 1024),
             max_archive_entries: number("ODG_IMPORT_MAX_ARCHIVE_ENTRIES", 1000) as usize,
+            // GeoTIFF files are kept beside the database for the tiles to serve.
+            raster_dir: Some(data_dir.join("rasters")),
         };
         let limits = Limits {
             default_page_size: number("ODG_DEFAULT_PAGE_SIZE", defaults.default_page_size),
@@ -315,7 +318,7 @@ impl Config {
         }
         Ok(Config {
             database_url,
-            data_dir: get("ODG_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
+            data_dir,
             bind,
             log_format,
             graphiql,

@@ -1,7 +1,7 @@
-//! Writing layers out: GeoJSON, CSV (WKT geometry), KML, and zipped
-//! Shapefile (with .prj and .cpg). Text formats are produced page by page,
-//! so a large layer is never held whole in memory; the shapefile is written
-//! to temporary files, then zipped.
+//! Writing layers out: GeoJSON, CSV (WKT geometry), KML, zipped Shapefile
+//! (with .prj and .cpg) and GeoPackage. Text formats are produced page by
+//! page, so a large layer is never held whole in memory; the shapefile and
+//! the GeoPackage are written to temporary files, page by page too.
 
 use crate::domain::{Layer, LayerFeature, to_geojson};
 use crate::import::AttributeType;
@@ -18,6 +18,7 @@ pub enum ExportFormat {
     Csv,
     Kml,
     Shapefile,
+    GeoPackage,
 }
 
 impl ExportFormat {
@@ -27,6 +28,7 @@ impl ExportFormat {
             "csv" => Some(ExportFormat::Csv),
             "kml" => Some(ExportFormat::Kml),
             "shapefile" | "shp" | "zip" => Some(ExportFormat::Shapefile),
+            "gpkg" | "geopackage" => Some(ExportFormat::GeoPackage),
             _ => None,
         }
     }
@@ -37,6 +39,7 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::Kml => "kml",
             ExportFormat::Shapefile => "zip",
+            ExportFormat::GeoPackage => "gpkg",
         }
     }
 
@@ -46,6 +49,7 @@ impl ExportFormat {
             ExportFormat::Csv => "text/csv; charset=utf-8",
             ExportFormat::Kml => "application/vnd.google-earth.kml+xml",
             ExportFormat::Shapefile => "application/zip",
+            ExportFormat::GeoPackage => "application/geopackage+sqlite3",
         }
     }
 }
@@ -76,7 +80,7 @@ impl TextExport {
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document><name>{}</name>\n",
                 xml_escape(&layer.meta.name)
             ),
-            ExportFormat::Shapefile => String::new(),
+            ExportFormat::Shapefile | ExportFormat::GeoPackage => String::new(),
         }
     }
 
@@ -102,7 +106,7 @@ impl TextExport {
                     out.push_str(&csv_line(&cells));
                 }
                 ExportFormat::Kml => out.push_str(&kml_placemark(f, &self.columns)),
-                ExportFormat::Shapefile => {}
+                ExportFormat::Shapefile | ExportFormat::GeoPackage => {}
             }
             self.first = false;
         }
@@ -360,6 +364,260 @@ pub fn zip_shapefile(dir: &Path, stem: &str, target: &mut (impl Write + Seek)) -
     Ok(())
 }
 
+/// WGS 84 as GDAL describes it in `gpkg_spatial_ref_sys` (OGC WKT 1).
+const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
+
+/// `application_id` of a GeoPackage: "GPKG" in ASCII.
+const GPKG_APPLICATION_ID: i32 = 0x4750_4B47;
+/// `user_version` of GeoPackage 1.3.0.
+const GPKG_USER_VERSION: i32 = 10300;
+
+/// The core tables of a GeoPackage (OGC 12-128r18, §1.1.2, 1.1.3, 2.1.5), with
+/// the three reference systems the standard requires.
+const GPKG_CORE: [&str; 5] = [
+    "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, \
+     organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, \
+     description TEXT)",
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', \
+     'undefined cartesian coordinate reference system')",
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', \
+     'undefined geographic coordinate reference system')",
+    "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, \
+     identifier TEXT UNIQUE, description TEXT DEFAULT '', \
+     last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
+     min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, \
+     CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))",
+    "CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
+     geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, \
+     CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), \
+     CONSTRAINT uk_gc_table_name UNIQUE (table_name), \
+     CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), \
+     CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
+];
+
+/// `"name"`, with inner quotes doubled: identifiers cannot be bound.
+fn sql_name(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The column type of the geometry: the layer's one type, else GEOMETRY.
+fn gpkg_geometry_type(types: &[String]) -> &'static str {
+    match types {
+        [one] => match one.as_str() {
+            "Point" => "POINT",
+            "LineString" => "LINESTRING",
+            "Polygon" => "POLYGON",
+            "MultiPoint" => "MULTIPOINT",
+            "MultiLineString" => "MULTILINESTRING",
+            "MultiPolygon" => "MULTIPOLYGON",
+            "GeometryCollection" => "GEOMETRYCOLLECTION",
+            _ => "GEOMETRY",
+        },
+        _ => "GEOMETRY",
+    }
+}
+
+/// GeoPackage binary: the `GP` header (version 0, little-endian, SRS 4326,
+/// an xy envelope except for points, as GDAL does), then little-endian WKB.
+fn gpkg_geometry(geometry: &Geometry<f64>) -> Vec<u8> {
+    let envelope = match geometry {
+        Geometry::Point(_) => None,
+        g => crate::spatial::Bbox::of(g),
+    };
+    let flags: u8 = if envelope.is_some() { 0b0000_0011 } else { 0b0000_0001 };
+    let mut out = Vec::with_capacity(40 + wkb::writer::geometry_wkb_size(geometry));
+    out.extend_from_slice(&[b'G', b'P', 0, flags]);
+    out.extend_from_slice(&4326i32.to_le_bytes());
+    if let Some(b) = envelope {
+        for v in [b.min_lon, b.max_lon, b.min_lat, b.max_lat] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let options = wkb::writer::WriteOptions { endianness: wkb::Endianness::LittleEndian };
+    // Writing to a Vec cannot fail, and every geo_types geometry has a WKB form.
+    wkb::writer::write_geometry(&mut out, geometry, &options).expect("WKB encoding into memory");
+    out
+}
+
+/// A value as stored in a GeoPackage column.
+enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+fn gpkg_cell(kind: AttributeType, value: Option<&Value>) -> Cell {
+    match (kind, value) {
+        (_, None | Some(Value::Null)) => Cell::Null,
+        (AttributeType::Integer, Some(Value::Number(n))) if n.is_i64() => Cell::Integer(n.as_i64().unwrap_or(0)),
+        (AttributeType::Integer | AttributeType::Float, Some(Value::Number(n))) => {
+            n.as_f64().map(Cell::Real).unwrap_or(Cell::Null)
+        }
+        (AttributeType::Boolean, Some(Value::Bool(b))) => Cell::Integer(i64::from(*b)),
+        // Anything else (an edited feature may not match its column) is kept as text.
+        (_, other) => Cell::Text(text_of(other)),
+    }
+}
+
+/// Column names unique without regard to case (as SQLite compares them),
+/// none equal to `taken`.
+fn unique_names(names: &[String], taken: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let base = if name.is_empty() { "field".to_owned() } else { name.clone() };
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken.iter().any(|t| t.eq_ignore_ascii_case(&candidate))
+            || out.iter().any(|o| o.eq_ignore_ascii_case(&candidate))
+        {
+            candidate = format!("{base}_{n}");
+            n += 1;
+        }
+        out.push(candidate);
+    }
+    out
+}
+
+/// A GeoPackage 1.3 being written: the core tables, then one feature table
+/// with `fid`, `geom` (WGS 84) and a column per attribute of the layer's
+/// schema, filled page by page inside one transaction. No spatial index is
+/// written (GDAL and QGIS build one on demand).
+pub struct GeoPackageWriter {
+    conn: sea_orm::sqlx::SqliteConnection,
+    insert: String,
+    attributes: Vec<(String, AttributeType)>,
+}
+
+fn gpkg_error(e: sea_orm::sqlx::Error) -> String {
+    format!("writing the GeoPackage: {e}")
+}
+
+impl GeoPackageWriter {
+    /// Creates the file at `path` (which must not exist) with the feature table `table`.
+    pub async fn create(path: &Path, table: &str, layer: &Layer) -> Result<GeoPackageWriter, String> {
+        use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+        use sea_orm::sqlx::{AssertSqlSafe, ConnectOptions, Executor};
+        let sql = gpkg_error;
+        // A throwaway file: no journal on disk and no syncing; WAL would change the file format.
+        let mut conn = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Memory)
+            .synchronous(SqliteSynchronous::Off)
+            .connect()
+            .await
+            .map_err(sql)?;
+        conn.execute(AssertSqlSafe(format!(
+            "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION}"
+        )))
+        .await
+        .map_err(sql)?;
+        for statement in GPKG_CORE {
+            conn.execute(statement).await.map_err(sql)?;
+        }
+        sea_orm::sqlx::query(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, ?, \
+             'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
+        )
+        .bind(WGS84_WKT)
+        .execute(&mut conn)
+        .await
+        .map_err(sql)?;
+
+        let attributes: Vec<(String, AttributeType)> =
+            layer.source.attributes.iter().map(|a| (a.name.clone(), a.kind)).collect();
+        // The key and geometry columns take names no attribute has.
+        let all: Vec<String> = attributes.iter().map(|a| a.0.clone()).collect();
+        let free = |candidates: &[&'static str], last: &'static str| -> &'static str {
+            candidates.iter().find(|c| !all.iter().any(|a| a.eq_ignore_ascii_case(c))).copied().unwrap_or(last)
+        };
+        let fid = free(&["fid", "odg_fid", "ogc_fid"], "odg_fid_");
+        let geom = free(&["geom", "geometry", "odg_geom"], "odg_geom_");
+        let columns = unique_names(&all, &[fid, geom]);
+        let geometry_type = gpkg_geometry_type(&layer.source.geometry_types);
+        let mut create = format!(
+            "CREATE TABLE {} ({} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {} {geometry_type}",
+            sql_name(table),
+            sql_name(fid),
+            sql_name(geom)
+        );
+        for ((_, kind), name) in attributes.iter().zip(&columns) {
+            // Dates stay TEXT: the values may mix dates and date-times, which
+            // GDAL would refuse in a DATE or a DATETIME column; they read back the same.
+            let sql_type = match kind {
+                AttributeType::Integer => "INTEGER",
+                AttributeType::Float => "REAL",
+                AttributeType::Boolean => "BOOLEAN",
+                AttributeType::Date | AttributeType::String => "TEXT",
+            };
+            let _ = write!(create, ", {} {sql_type}", sql_name(name));
+        }
+        create.push(')');
+        conn.execute(AssertSqlSafe(create)).await.map_err(sql)?;
+        let b = layer.source.bbox;
+        sea_orm::sqlx::query(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, \
+             min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, 4326)",
+        )
+        .bind(table)
+        .bind(&layer.meta.name)
+        .bind(layer.meta.description.as_deref().unwrap_or(""))
+        .bind(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .bind(b.map(|b| b.min_lon))
+        .bind(b.map(|b| b.min_lat))
+        .bind(b.map(|b| b.max_lon))
+        .bind(b.map(|b| b.max_lat))
+        .execute(&mut conn)
+        .await
+        .map_err(sql)?;
+        sea_orm::sqlx::query("INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)")
+            .bind(table)
+            .bind(geom)
+            .bind(geometry_type)
+            .execute(&mut conn)
+            .await
+            .map_err(sql)?;
+        let mut names = vec![sql_name(geom)];
+        names.extend(columns.iter().map(|c| sql_name(c)));
+        let insert = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            sql_name(table),
+            names.join(", "),
+            vec!["?"; names.len()].join(", ")
+        );
+        // One transaction for all the features: one write of the file at the end.
+        conn.execute("BEGIN").await.map_err(sql)?;
+        Ok(GeoPackageWriter { conn, insert, attributes })
+    }
+
+    /// Appends a page of features, in their order (their `fid`s follow it).
+    pub async fn write(&mut self, features: &[LayerFeature]) -> Result<(), String> {
+        use sea_orm::sqlx::AssertSqlSafe;
+        for f in features {
+            // The same statement each time: sqlx prepares it once.
+            let mut query = sea_orm::sqlx::query(AssertSqlSafe(self.insert.as_str())).bind(gpkg_geometry(&f.geometry));
+            for (column, kind) in &self.attributes {
+                query = match gpkg_cell(*kind, f.properties.get(column)) {
+                    Cell::Null => query.bind(None::<i64>),
+                    Cell::Integer(i) => query.bind(i),
+                    Cell::Real(r) => query.bind(r),
+                    Cell::Text(t) => query.bind(t),
+                };
+            }
+            query.execute(&mut self.conn).await.map_err(gpkg_error)?;
+        }
+        Ok(())
+    }
+
+    /// Commits and closes the file.
+    pub async fn finish(mut self) -> Result<(), String> {
+        use sea_orm::sqlx::{Connection, Executor};
+        self.conn.execute("COMMIT").await.map_err(gpkg_error)?;
+        self.conn.close().await.map_err(gpkg_error)
+    }
+}
+
 /// A file name for the layer: its slug, or `layer-<id>`.
 pub fn file_stem(layer: &Layer) -> String {
     let slug = crate::domain::slugify(&layer.meta.name);
@@ -369,6 +627,24 @@ pub fn file_stem(layer: &Layer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn geopackage_columns_are_unique_and_leave_fid_and_geom_free() {
+        let names = unique_names(&["nom".into(), "NOM".into(), "fid".into(), "".into()], &["fid", "geom"]);
+        assert_eq!(names, vec!["nom", "NOM_2", "fid_2", "field"]);
+    }
+
+    #[test]
+    fn geopackage_geometries_have_the_gp_header() {
+        let point: Geometry<f64> = geo_types::point!(x: 13.2, y: -1.5).into();
+        let blob = gpkg_geometry(&point);
+        assert_eq!(&blob[..8], &[b'G', b'P', 0, 1, 0xE6, 0x10, 0, 0]);
+        let line: Geometry<f64> = geo_types::LineString::from(vec![(13.0, -1.0), (13.5, -1.2)]).into();
+        let blob = gpkg_geometry(&line);
+        assert_eq!(blob[3], 3, "little-endian with an xy envelope");
+        assert_eq!(f64::from_le_bytes(blob[8..16].try_into().unwrap()), 13.0);
+        assert_eq!(f64::from_le_bytes(blob[32..40].try_into().unwrap()), -1.0);
+    }
 
     #[test]
     fn dbf_names_are_short_ascii_and_unique() {

@@ -14,7 +14,7 @@ const PAGE: u64 = 5000;
 
 pub async fn run(config: &Config, layer_id: i64, format: &str, output: &Path) -> anyhow::Result<()> {
     let format = ExportFormat::parse(format)
-        .with_context(|| format!("--format {format}: expected geojson, csv, kml or shapefile"))?;
+        .with_context(|| format!("--format {format}: expected geojson, csv, kml, shapefile or gpkg"))?;
     let store = app::open_store(config).await?;
     let catalog = Catalog::new(store.clone());
     let layer = catalog.layer(&Actor::System, layer_id).await.map_err(|e| e.into_anyhow())?.context("no such layer")?;
@@ -45,6 +45,24 @@ pub async fn run(config: &Config, layer_id: i64, format: &str, output: &Path) ->
             let mut file =
                 std::fs::File::create(output).with_context(|| format!("cannot write {}", output.display()))?;
             export::zip_shapefile(dir.path(), &stem, &mut file).map_err(anyhow::Error::msg)?;
+        }
+        ExportFormat::GeoPackage => {
+            // The writer creates the file: an old one is replaced.
+            if output.exists() {
+                std::fs::remove_file(output).with_context(|| format!("cannot replace {}", output.display()))?;
+            }
+            let mut writer = export::GeoPackageWriter::create(output, &export::file_stem(&layer), &layer)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            let mut after = 0;
+            loop {
+                let page = store.layer_features_after(layer.id, after, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                written += page.len() as u64;
+                writer.write(&page).await.map_err(anyhow::Error::msg)?;
+            }
+            writer.finish().await.map_err(anyhow::Error::msg)?;
         }
         _ => {
             let file = std::fs::File::create(output).with_context(|| format!("cannot write {}", output.display()))?;

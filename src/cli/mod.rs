@@ -75,7 +75,7 @@ enum Command {
         #[arg(long)]
         public: bool,
     },
-    /// Export a layer to a file (geojson, csv, kml or shapefile: a ZIP).
+    /// Export a layer to a file (geojson, csv, kml, shapefile: a ZIP, or gpkg).
     Export {
         /// The layer's id.
         layer: i64,

@@ -354,7 +354,7 @@ impl Catalog {
             if result.is_ok() && !batch.is_empty() {
                 let _ = sender.blocking_send(Message::Batch(batch));
             }
-            result
+            result.map(|(summary, crs)| (summary, crs, reader.raster()))
         });
         let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| format!("{:?}", e))?;
         let mut writer = self.store.begin_layer(&provisional, job.uploaded_by).await.map_err(|e| e.to_string())?;
@@ -366,7 +366,8 @@ impl Catalog {
             record.features_read = written;
             self.imports.publish(ImportProgress::of(record));
         }
-        let (summary, crs) = read.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
+        let (summary, crs, raster) =
+            read.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
         let geometry_types: Vec<String> = summary.geometry_types.iter().map(|t| t.to_string()).collect();
         let meta = validate_meta(job.draft.clone(), &geometry_types).map_err(|e| format!("{:?}", e))?;
         let source = LayerSource {
@@ -377,8 +378,25 @@ impl Catalog {
             bbox: summary.bbox,
             attributes: summary.attributes.clone(),
         };
-        let layer = writer.finish(&source, &meta).await.map_err(|e| format!("cannot save the layer: {e}"))?;
-        Ok((layer, summary))
+        let kept = match raster {
+            Some(raster) => keep_raster(&mut writer, &raster, job.limits.raster_dir.as_deref()).await?,
+            None => None,
+        };
+        match writer.finish(&source, &meta).await {
+            Ok(layer) => Ok((layer, summary)),
+            Err(e) => {
+                // The layer is rolled back: its raster file must not stay behind.
+                if let Some(file) = kept {
+                    let _ = tokio::fs::remove_file(file).await;
+                }
+                Err(format!("cannot save the layer: {e}"))
+            }
+        }
+    }
+
+    /// The description of a layer's raster file (GeoTIFF); `None` for vector layers.
+    pub async fn layer_raster(&self, layer_id: i64) -> AppResult<Option<Value>> {
+        Ok(self.store.layer_raster(layer_id).await?)
     }
 
     pub async fn import_record(&self, actor: &Actor, id: i64) -> AppResult<Option<ImportRecord>> {
@@ -461,8 +479,16 @@ impl Catalog {
     pub async fn delete_layer(&self, actor: &Actor, id: i64) -> AppResult<i64> {
         actor.require_editor()?;
         let current = self.store.layer(id).await?.ok_or_else(|| AppError::not_found("layer", id))?;
+        let raster = self.store.layer_raster(id).await?;
         if !self.store.delete_layer(id).await? {
             return Err(AppError::not_found("layer", id));
+        }
+        // The kept raster file goes with its layer.
+        if let Some(path) = raster.as_ref().and_then(|r| r.get("path")).and_then(Value::as_str)
+            && let Err(e) = tokio::fs::remove_file(path).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(layer = id, path, error = %e, "cannot remove the raster file of a deleted layer");
         }
         self.audit(actor, "layer", id, "DELETE", &[]).await?;
         self.notify_boxes(ChangeKind::Layer, id, current.source.bbox.into_iter().collect());
@@ -506,6 +532,41 @@ impl Catalog {
         self.notify_boxes(ChangeKind::Layer, feature.layer_id, Bbox::of(&feature.geometry).into_iter().collect());
         Ok(id)
     }
+}
+
+/// Copies an imported raster file to `<raster_dir>/layer-<id>.tif` and
+/// records its description (with that `path`) in the layer's transaction;
+/// returns the copy, to remove should the layer not be saved. Without a
+/// raster directory only the description is kept.
+async fn keep_raster(
+    writer: &mut crate::storage::LayerWriter,
+    raster: &import::RasterInfo,
+    raster_dir: Option<&std::path::Path>,
+) -> Result<Option<PathBuf>, String> {
+    let mut description = raster.description.clone();
+    let kept = match raster_dir {
+        Some(dir) => {
+            let target = dir.join(format!("layer-{}.tif", writer.layer_id()));
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| format!("cannot create the raster directory {}: {e}", dir.display()))?;
+            tokio::fs::copy(&raster.path, &target)
+                .await
+                .map_err(|e| format!("cannot keep the raster file as {}: {e}", target.display()))?;
+            if let Value::Object(d) = &mut description {
+                d.insert("path".into(), Value::String(target.display().to_string()));
+            }
+            Some(target)
+        }
+        None => None,
+    };
+    if let Err(e) = writer.set_raster(&description).await {
+        if let Some(file) = &kept {
+            let _ = tokio::fs::remove_file(file).await;
+        }
+        return Err(format!("cannot save the layer: {e}"));
+    }
+    Ok(kept)
 }
 
 struct ImportJob {

@@ -66,6 +66,8 @@ pub enum ExportFormat {
     Csv,
     Kml,
     Shapefile,
+    /// GeoPackage 1.3 (SQLite), readable by GDAL and QGIS.
+    Gpkg,
 }
 
 impl ExportFormat {
@@ -75,6 +77,7 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::Kml => "kml",
             ExportFormat::Shapefile => "shapefile",
+            ExportFormat::Gpkg => "gpkg",
         }
     }
 }
@@ -148,6 +151,18 @@ impl Layer {
     /// Name and type of each property, in the file's order.
     async fn attributes(&self) -> Vec<LayerAttribute> {
         attributes(&self.0.source.attributes)
+    }
+    /// For a layer made from a GeoTIFF (whose one feature is the raster's
+    /// footprint): the description of the kept file (`width`, `height`,
+    /// `bands`, `data_type`, `nodata`, `pixel_size_x`, `pixel_size_y`, `crs`,
+    /// `geotransform`, GDAL's order); null for vector layers.
+    async fn raster_info(&self, ctx: &Context<'_>) -> Result<Option<Json<Value>>> {
+        let mut raster = catalog(ctx)?.layer_raster(self.0.id).await?;
+        // Where the server keeps the file is its own business.
+        if let Some(Value::Object(description)) = &mut raster {
+            description.remove("path");
+        }
+        Ok(raster.map(Json))
     }
     async fn created_by(&self) -> Option<ID> {
         self.0.created_by.map(|id| ID(id.to_string()))

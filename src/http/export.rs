@@ -1,6 +1,7 @@
-//! `GET /layers/{id}/export?format=geojson|csv|kml|shapefile`: a layer as a
-//! download. Text formats stream page by page; the shapefile is built in a
-//! temporary directory, zipped, then streamed from disk.
+//! `GET /layers/{id}/export?format=geojson|csv|kml|shapefile|gpkg`: a layer
+//! as a download. Text formats stream page by page; the shapefile is built in
+//! a temporary directory and zipped, the GeoPackage written there, then
+//! either is streamed from disk.
 
 use super::AppState;
 use crate::error::{AppError, AppResult};
@@ -15,24 +16,42 @@ use std::collections::HashMap;
 /// Features read from the database per page of an export.
 const PAGE: u64 = 2000;
 
-pub async fn layer_export(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> AppResult<Response> {
-    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
-    let id: i64 = id.parse().map_err(|_| AppError::invalid("id", "must be a layer id"))?;
-    let format_name = query.get("format").map(String::as_str).unwrap_or("geojson");
-    let format = ExportFormat::parse(format_name).ok_or_else(|| {
-        AppError::invalid("format", format!("`{format_name}` is not one of geojson, csv, kml, shapefile"))
-    })?;
-    let layer = state.catalog.layer(&actor, id).await?.ok_or_else(|| AppError::not_found("layer", id))?;
+/// Where the features of an export come from: a stored layer, read page by
+/// page, or a set already in memory (a filtered domain collection).
+pub enum Pages {
+    Layer { store: crate::storage::Store, layer_id: i64, after: i64 },
+    Memory(Option<Vec<crate::domain::LayerFeature>>),
+}
+
+impl Pages {
+    pub fn of_layer(state: &AppState, layer_id: i64) -> Pages {
+        Pages::Layer { store: state.catalog.store().clone(), layer_id, after: 0 }
+    }
+
+    /// The next page; empty when there is no more.
+    async fn next(&mut self) -> crate::storage::StorageResult<Vec<crate::domain::LayerFeature>> {
+        match self {
+            Pages::Layer { store, layer_id, after } => {
+                let page = store.layer_features_after(*layer_id, *after, PAGE).await?;
+                if let Some(last) = page.last() {
+                    *after = last.id;
+                }
+                Ok(page)
+            }
+            Pages::Memory(all) => Ok(all.take().unwrap_or_default()),
+        }
+    }
+}
+
+/// The download of `layer` (its metadata names the file and its attribute
+/// schema the columns) with the features of `pages`.
+pub async fn download(layer: crate::domain::Layer, pages: Pages, format: ExportFormat) -> AppResult<Response> {
     let stem = export::file_stem(&layer);
     let disposition = format!("attachment; filename=\"{stem}.{}\"", format.extension());
     let body = match format {
-        ExportFormat::Shapefile => shapefile_body(&state, &layer, &stem).await?,
-        _ => text_body(&state, layer, format),
+        ExportFormat::Shapefile => shapefile_body(pages, &layer, &stem).await?,
+        ExportFormat::GeoPackage => geopackage_body(pages, &layer, &stem).await?,
+        _ => text_body(pages, layer, format),
     };
     let mut response = body.into_response();
     let h = response.headers_mut();
@@ -41,17 +60,36 @@ pub async fn layer_export(
     Ok(response)
 }
 
-fn text_body(state: &AppState, layer: crate::domain::Layer, format: ExportFormat) -> Body {
-    let store = state.catalog.store().clone();
+/// `format=…` of an export request.
+pub fn requested_format(query: &HashMap<String, String>) -> AppResult<ExportFormat> {
+    let name = query.get("format").map(String::as_str).unwrap_or("geojson");
+    ExportFormat::parse(name).ok_or_else(|| {
+        AppError::invalid("format", format!("`{name}` is not one of geojson, csv, kml, shapefile, gpkg"))
+    })
+}
+
+pub async fn layer_export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::invalid("id", "must be a layer id"))?;
+    let format = requested_format(&query)?;
+    let layer = state.catalog.layer(&actor, id).await?.ok_or_else(|| AppError::not_found("layer", id))?;
+    let pages = Pages::of_layer(&state, layer.id);
+    download(layer, pages, format).await
+}
+
+fn text_body(mut pages: Pages, layer: crate::domain::Layer, format: ExportFormat) -> Body {
     let stream = async_stream::stream! {
         let mut writer = TextExport::new(format, &layer);
         yield Ok::<_, std::io::Error>(writer.header(&layer));
-        let mut after = 0i64;
         loop {
-            match store.layer_features_after(layer.id, after, PAGE).await {
+            match pages.next().await {
                 Ok(page) if page.is_empty() => break,
                 Ok(page) => {
-                    after = page.last().map(|f| f.id).unwrap_or(after);
                     yield Ok(writer.features(&page));
                 }
                 Err(e) => {
@@ -67,18 +105,14 @@ fn text_body(state: &AppState, layer: crate::domain::Layer, format: ExportFormat
     Body::from_stream(stream)
 }
 
-async fn shapefile_body(state: &AppState, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
+async fn shapefile_body(mut pages: Pages, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<crate::domain::LayerFeature>>(2);
-    let store = state.catalog.store().clone();
-    let layer_id = layer.id;
     // Pages are read here and written on a blocking thread.
     let reading = tokio::spawn(async move {
-        let mut after = 0i64;
         loop {
-            let page = store.layer_features_after(layer_id, after, PAGE).await?;
+            let page = pages.next().await?;
             let done = page.is_empty();
-            after = page.last().map(|f| f.id).unwrap_or(after);
             if sender.send(page).await.is_err() || done {
                 return Ok::<_, crate::storage::StorageError>(());
             }
@@ -98,8 +132,30 @@ async fn shapefile_body(state: &AppState, layer: &crate::domain::Layer, stem: &s
     .map_err(|e| AppError::Internal(anyhow::anyhow!("export task failed: {e}")))?
     .map_err(|e| AppError::invalid("format", e))?;
     reading.await.map_err(|e| AppError::Internal(anyhow::anyhow!("export task failed: {e}")))??;
-    let file = tokio::fs::File::open(&zip_path).await.map_err(|e| AppError::Internal(e.into()))?;
-    // The directory goes when the download ends (the open file stays readable).
+    file_body(dir, &zip_path).await
+}
+
+/// The GeoPackage, written from pages of features as they are read.
+async fn geopackage_body(mut pages: Pages, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
+    let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
+    let path = dir.path().join(format!("{stem}.gpkg"));
+    let failed = |e: String| AppError::Internal(anyhow::anyhow!("GeoPackage export of layer {}: {e}", layer.id));
+    let mut writer = export::GeoPackageWriter::create(&path, stem, layer).await.map_err(failed)?;
+    loop {
+        let page = pages.next().await?;
+        if page.is_empty() {
+            break;
+        }
+        writer.write(&page).await.map_err(failed)?;
+    }
+    writer.finish().await.map_err(failed)?;
+    file_body(dir, &path).await
+}
+
+/// Streams `path`, a file in `dir`; the directory goes when the download
+/// ends (the open file stays readable).
+async fn file_body(dir: tempfile::TempDir, path: &std::path::Path) -> AppResult<Body> {
+    let file = tokio::fs::File::open(path).await.map_err(|e| AppError::Internal(e.into()))?;
     let stream = tokio_util::io::ReaderStream::new(file);
     let guarded = async_stream::stream! {
         let _dir = dir;

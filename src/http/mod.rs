@@ -26,7 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-mod export;
+pub(crate) mod export;
 mod webapp;
 pub use webapp::WebApp;
 
@@ -229,7 +229,12 @@ async fn graphql_post(
     let request = if multipart {
         request
     } else if declared.is_some_and(|n| n > state.max_body_bytes) {
-        // Refused from the headers alone, before any of the body is read.
+        // Read and thrown away, never kept: a proxy that streams the body
+        // (nginx) then gets the 413 instead of a connection closed under it.
+        // Bodies beyond the upload limit were refused from the headers already.
+        use axum::body::HttpBody;
+        let mut body = request.into_body();
+        while let Some(Ok(_)) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {}
         return (StatusCode::PAYLOAD_TOO_LARGE, "the request body is larger than ODG_MAX_BODY_BYTES").into_response();
     } else {
         let (parts, body) = request.into_parts();

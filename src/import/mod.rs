@@ -8,6 +8,8 @@ mod archive;
 pub mod crs;
 mod csv;
 mod geojson;
+mod geotiff;
+mod gpkg;
 mod gpx;
 mod kml;
 mod shapefile;
@@ -20,7 +22,7 @@ use geo_types::Geometry;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A file format ODG imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub enum Format {
     Kmz,
     Csv,
     Gpx,
+    GeoPackage,
+    GeoTiff,
 }
 
 impl Format {
@@ -44,6 +48,8 @@ impl Format {
             Format::Kmz => "KMZ",
             Format::Csv => "CSV",
             Format::Gpx => "GPX",
+            Format::GeoPackage => "GEOPACKAGE",
+            Format::GeoTiff => "GEOTIFF",
         }
     }
 }
@@ -57,6 +63,9 @@ pub struct ImportLimits {
     pub max_archive_entries: usize,
     /// Most features in one layer.
     pub max_features: u64,
+    /// Where the files of raster layers (GeoTIFF) are kept, `<data_dir>/rasters`;
+    /// `None` keeps only their description.
+    pub raster_dir: Option<PathBuf>,
 }
 
 impl Default for ImportLimits {
@@ -65,6 +74,7 @@ impl Default for ImportLimits {
             max_uncompressed_bytes: 2 * 1024 * 1024 * 1024,
             max_archive_entries: 1000,
             max_features: 5_000_000,
+            raster_dir: None,
         }
     }
 }
@@ -130,6 +140,21 @@ pub trait FeatureReader: Send {
     /// Whether the format is WGS84 longitude/latitude by definition (KML, GPX, GeoJSON).
     fn wgs84_by_definition(&self) -> bool;
     fn read(&mut self, emit: &mut Emit<'_>) -> Result<(), ImportError>;
+    /// For a raster file (GeoTIFF): the file to keep and its description.
+    /// Vector formats have none.
+    fn raster(&self) -> Option<RasterInfo> {
+        None
+    }
+}
+
+/// A raster file an import keeps beside its layer (whose one feature is the
+/// raster's footprint), for the tiles to serve.
+#[derive(Clone, Debug)]
+pub struct RasterInfo {
+    /// The file as uploaded.
+    pub path: PathBuf,
+    /// Size, bands, data type, nodata, georeferencing and CRS, as JSON.
+    pub description: Value,
 }
 
 /// Opens `path` (an upload whose original name is `file_name`), choosing the
@@ -156,6 +181,9 @@ pub fn open(path: &Path, file_name: &str, limits: &ImportLimits) -> Result<Box<d
     }
     let extension = Path::new(file_name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let is_zip = head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06");
+    let is_sqlite = head.starts_with(b"SQLite format 3\0");
+    // Classic TIFF (II*\0, MM\0*) and BigTIFF (II+\0, MM\0+).
+    let is_tiff = [b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"].iter().any(|magic| head.starts_with(*magic));
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     match extension.as_str() {
@@ -169,17 +197,26 @@ pub fn open(path: &Path, file_name: &str, limits: &ImportLimits) -> Result<Box<d
         }
         "geojson" | "json" => Ok(Box::new(geojson::GeoJsonReader::open(path, blame, looks_line_delimited(trimmed)))),
         "csv" | "txt" | "tsv" => Ok(Box::new(csv::CsvReader::open(path, blame)?)),
-        "shp" | "dbf" | "shx" => Err(blame.file(
-            "a shapefile is several files: upload a ZIP holding its .shp, .shx and .dbf (and .prj, .cpg)",
-        )),
+        "gpkg" if is_sqlite => Ok(Box::new(gpkg::GpkgReader::open(path, blame)?)),
+        "gpkg" => Err(blame.file("not a GeoPackage: the file is not an SQLite database (it may be truncated)")),
+        "tif" | "tiff" if is_tiff => Ok(Box::new(geotiff::GeoTiffReader::open(path, blame)?)),
+        "tif" | "tiff" => Err(blame.file("not a TIFF file (it may be truncated or another format)")),
+        "shp" | "dbf" | "shx" => {
+            Err(blame
+                .file("a shapefile is several files: upload a ZIP holding its .shp, .shx and .dbf (and .prj, .cpg)"))
+        }
         _ if is_zip => Ok(Box::new(shapefile::ShapefileReader::open(path, blame, limits)?)),
+        // An SQLite database under another name may still be a GeoPackage; the reader says if not.
+        _ if is_sqlite => Ok(Box::new(gpkg::GpkgReader::open(path, blame)?)),
+        _ if is_tiff => Ok(Box::new(geotiff::GeoTiffReader::open(path, blame)?)),
         _ if trimmed.starts_with('{') => {
             Ok(Box::new(geojson::GeoJsonReader::open(path, blame, looks_line_delimited(trimmed))))
         }
         _ if trimmed.starts_with('<') && trimmed.contains("<kml") => Ok(Box::new(kml::KmlReader::open(path, blame)?)),
         _ if trimmed.starts_with('<') && trimmed.contains("<gpx") => Ok(Box::new(gpx::GpxReader::open(path, blame))),
         _ => Err(blame.file(
-            "unknown format: ODG imports GeoJSON, newline-delimited GeoJSON, zipped Shapefile, KML, KMZ, CSV/TXT and GPX",
+            "unknown format: ODG imports GeoJSON, newline-delimited GeoJSON, zipped Shapefile, KML, KMZ, CSV/TXT, GPX, \
+             GeoPackage and GeoTIFF",
         )),
     }
 }
@@ -286,7 +323,11 @@ impl Summary {
                 max_lat: b.max_lat.max(feature.bbox.max_lat),
             },
         });
-        for (name, value) in &feature.properties {
+        self.observe_properties(&feature.properties);
+    }
+
+    fn observe_properties(&mut self, properties: &Map<String, Value>) {
+        for (name, value) in properties {
             let kind = AttributeType::of(value);
             match self.attributes.iter().position(|a| &a.name == name) {
                 // Attributes first seen as null are typed by their first value.
@@ -312,6 +353,15 @@ impl Summary {
             self.warnings.push(ImportWarning { index, location: location.to_owned(), reason });
         }
     }
+}
+
+/// The attribute schema of a set of property maps, typed as an import types them.
+pub fn infer_attributes<'a>(properties: impl Iterator<Item = &'a Map<String, Value>>) -> Vec<Attribute> {
+    let mut summary = Summary::default();
+    for p in properties {
+        summary.observe_properties(p);
+    }
+    summary.attributes
 }
 
 pub fn geometry_type(geometry: &Geometry<f64>) -> &'static str {
@@ -347,11 +397,16 @@ pub fn scan(
     keep: &mut dyn FnMut(CheckedFeature) -> Result<(), ImportError>,
 ) -> Result<(Summary, Crs), ImportError> {
     let blame = Blame::new(file_name);
-    let crs = match (crs_override, reader.declared_crs()?) {
-        (Some(given), _) => given.clone(),
-        (None, Some(declared)) => declared,
-        (None, None) if reader.wgs84_by_definition() => Crs::wgs84(),
-        (None, None) => {
+    // The file's own CRS is only looked at without a declared one, so that a
+    // CRS the file describes in a way ODG cannot use can be overridden.
+    let declared = match crs_override {
+        Some(given) => Some(given.clone()),
+        None => reader.declared_crs()?,
+    };
+    let crs = match declared {
+        Some(crs) => crs,
+        None if reader.wgs84_by_definition() => Crs::wgs84(),
+        None => {
             return Err(blame.file(
                 "the file does not say its coordinate reference system: declare it with the `crs` argument \
                  (e.g. crs: \"EPSG:32632\" for UTM zone 32N), or add a .prj to the ZIP",

@@ -62,6 +62,7 @@ pub fn router(state: OgcState) -> Router {
         .route("/collections/{id}", get(collection))
         .route("/collections/{id}/items", get(items))
         .route("/collections/{id}/items/{feature_id}", get(item))
+        .route("/collections/{id}/export", get(export))
         .with_state(state)
 }
 
@@ -373,9 +374,8 @@ async fn items(
         }
     };
     let catalog = &state.catalog;
-    let id_list = |name: &str| list_of(&query, name, |v| v.parse::<i64>().ok());
-    let (mut features, matched) = match (&collection, id.as_str()) {
-        (Collection::Layer(layer), _) => {
+    let (mut features, matched) = match &collection {
+        Collection::Layer(layer) => {
             // Property parameters compare the value's text, as GraphQL's `equals`.
             let filters: Vec<domain::AttributeFilter> = layer
                 .source
@@ -391,36 +391,7 @@ async fn items(
             let page = catalog.store().list_layer_features(layer.id, &filters, &params).await?;
             (page.items.iter().map(layer_feature_json).collect::<Vec<_>>(), page.total)
         }
-        (_, "deposits") => {
-            let codes = list_of(&query, "commodityCode", |v| Some(v.to_string()))?;
-            let filter = DepositFilter {
-                statuses: list_of(&query, "status", domain::DepositStatus::parse)?,
-                commodity_ids: catalog.commodity_ids("commodityCode", &codes).await?,
-                operator_ids: id_list("operatorId")?,
-                discovered: dates,
-            };
-            let page = catalog.deposits(&filter, &params).await?;
-            let relations = catalog.deposit_relations(&page.items).await?;
-            (page.items.iter().map(|d| domain::deposit_feature(d, &relations)).collect::<Vec<_>>(), page.total)
-        }
-        (_, "exploitation-areas") => {
-            let filter = ExploitationAreaFilter {
-                statuses: list_of(&query, "status", domain::PermitStatus::parse)?,
-                operator_ids: id_list("operatorId")?,
-                valid_during: dates,
-            };
-            let page = catalog.exploitation_areas(&filter, &params).await?;
-            let relations = catalog.exploitation_area_relations(&page.items).await?;
-            (page.items.iter().map(|a| domain::exploitation_area_feature(a, &relations)).collect(), page.total)
-        }
-        _ => {
-            let filter = InfrastructureFilter {
-                kinds: list_of(&query, "kind", domain::InfrastructureKind::parse)?,
-                statuses: list_of(&query, "status", domain::InfrastructureStatus::parse)?,
-            };
-            let page = catalog.infrastructures(&filter, &params).await?;
-            (page.items.iter().map(domain::infrastructure_feature).collect(), page.total)
-        }
+        _ => domain_page(catalog, &id, &query, &params, dates).await?,
     };
     for feature in &mut features {
         output_crs.transform_geometry(&mut feature["geometry"]);
@@ -496,6 +467,138 @@ async fn item(
         {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
     Ok(geojson_response(output_crs, feature))
+}
+
+/// Most features an export of a filtered domain collection holds (it is built in memory).
+const MAX_EXPORT: u64 = 100_000;
+
+/// `GET /collections/{id}/export?format=…` with the filters of `items`
+/// (`bbox`, `datetime`, property parameters): the whole filtered set as a
+/// GeoJSON, CSV, KML, zipped Shapefile or GeoPackage download, in WGS84.
+async fn export(
+    State(state): State<OgcState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(mut query): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
+    use crate::http::export::{Pages, download, requested_format};
+    let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let format = requested_format(&query)?;
+    let index = match resolve(&state.catalog, &actor, &id).await? {
+        Collection::Layer(layer) => {
+            let pages = Pages::Layer { store: state.catalog.store().clone(), layer_id: layer.id, after: 0 };
+            return download(*layer, pages, format).await;
+        }
+        Collection::Domain(index) => index,
+    };
+    for ignored in ["format", "limit", "offset"] {
+        query.remove(ignored);
+    }
+    if query.contains_key("crs") {
+        return Err(AppError::invalid("crs", "exports are in WGS84 longitude/latitude (CRS84)"));
+    }
+    let ItemsQuery { mut params, dates, .. } = items_query(&id, &query)?;
+    params.offset = 0;
+    params.limit = Some(MAX_EXPORT + 1);
+    let (features, matched) = domain_page(&state.catalog, &id, &query, &params, dates).await?;
+    if matched > MAX_EXPORT {
+        return Err(AppError::invalid(
+            "bbox",
+            format!("{matched} features match, more than the {MAX_EXPORT} one export holds: narrow the filter"),
+        ));
+    }
+    let features: Vec<domain::LayerFeature> = features.into_iter().filter_map(exported_feature).collect();
+    let (_, title, description) = COLLECTIONS[index];
+    let layer = exported_layer(&id, title, description, &features);
+    download(layer, Pages::Memory(Some(features)), format).await
+}
+
+/// A domain feature (GeoJSON) as a row of an export.
+fn exported_feature(mut feature: Value) -> Option<domain::LayerFeature> {
+    let geometry: geojson::Geometry = serde_json::from_value(feature["geometry"].take()).ok()?;
+    let geometry = geo_types::Geometry::<f64>::try_from(&geometry.value).ok()?;
+    let properties = match feature["properties"].take() {
+        Value::Object(p) => p,
+        _ => serde_json::Map::new(),
+    };
+    let id = feature["id"].as_i64().unwrap_or_default();
+    Some(domain::LayerFeature { id, layer_id: 0, source_id: None, properties, geometry })
+}
+
+/// The description an export needs: a name for the file, the columns and geometry types.
+fn exported_layer(id: &str, title: &str, description: &str, features: &[domain::LayerFeature]) -> domain::Layer {
+    let attributes = crate::import::infer_attributes(features.iter().map(|f| &f.properties));
+    let mut geometry_types: Vec<String> =
+        features.iter().map(|f| crate::import::geometry_type(&f.geometry).to_owned()).collect();
+    geometry_types.sort();
+    geometry_types.dedup();
+    let now = chrono::Utc::now();
+    domain::Layer {
+        id: 0,
+        meta: domain::LayerMeta {
+            name: id.to_owned(),
+            description: Some(format!("{title}: {description}")),
+            kind: domain::LayerKind::Custom,
+            status: domain::LayerStatus::Active,
+            visible: true,
+            public: false,
+            style: Value::Object(Default::default()),
+        },
+        source: domain::LayerSource {
+            format: "ODG".into(),
+            crs: "EPSG:4326".into(),
+            feature_count: features.len() as u64,
+            geometry_types,
+            bbox: None,
+            attributes,
+        },
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A page of a domain collection's features as GeoJSON, and how many match in all.
+async fn domain_page(
+    catalog: &Catalog,
+    id: &str,
+    query: &HashMap<String, String>,
+    params: &ListParams,
+    dates: Option<domain::DateRange>,
+) -> AppResult<(Vec<Value>, u64)> {
+    let id_list = |name: &str| list_of(query, name, |v| v.parse::<i64>().ok());
+    Ok(match id {
+        "deposits" => {
+            let codes = list_of(query, "commodityCode", |v| Some(v.to_string()))?;
+            let filter = DepositFilter {
+                statuses: list_of(query, "status", domain::DepositStatus::parse)?,
+                commodity_ids: catalog.commodity_ids("commodityCode", &codes).await?,
+                operator_ids: id_list("operatorId")?,
+                discovered: dates,
+            };
+            let page = catalog.deposits(&filter, params).await?;
+            let relations = catalog.deposit_relations(&page.items).await?;
+            (page.items.iter().map(|d| domain::deposit_feature(d, &relations)).collect::<Vec<_>>(), page.total)
+        }
+        "exploitation-areas" => {
+            let filter = ExploitationAreaFilter {
+                statuses: list_of(query, "status", domain::PermitStatus::parse)?,
+                operator_ids: id_list("operatorId")?,
+                valid_during: dates,
+            };
+            let page = catalog.exploitation_areas(&filter, params).await?;
+            let relations = catalog.exploitation_area_relations(&page.items).await?;
+            (page.items.iter().map(|a| domain::exploitation_area_feature(a, &relations)).collect(), page.total)
+        }
+        _ => {
+            let filter = InfrastructureFilter {
+                kinds: list_of(query, "kind", domain::InfrastructureKind::parse)?,
+                statuses: list_of(query, "status", domain::InfrastructureStatus::parse)?,
+            };
+            let page = catalog.infrastructures(&filter, params).await?;
+            (page.items.iter().map(domain::infrastructure_feature).collect(), page.total)
+        }
+    })
 }
 
 fn layer_feature_json(f: &domain::LayerFeature) -> Value {

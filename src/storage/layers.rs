@@ -199,6 +199,17 @@ impl LayerWriter {
         Ok(())
     }
 
+    /// Records the description of the raster file kept for the layer (GeoTIFF).
+    pub async fn set_raster(&mut self, description: &serde_json::Value) -> StorageResult<()> {
+        let m = layer::ActiveModel {
+            id: Unchanged(self.layer_id),
+            raster: Set(Some(description.to_string())),
+            ..Default::default()
+        };
+        m.update(&self.txn).await?;
+        Ok(())
+    }
+
     /// Records what the file held and commits.
     pub async fn finish(self, source: &LayerSource, meta: &LayerMeta) -> StorageResult<Layer> {
         let mut m = layer::ActiveModel { id: Unchanged(self.layer_id), updated_at: Set(now()), ..Default::default() };
@@ -257,6 +268,20 @@ impl Store {
 
     pub async fn layer(&self, id: i64) -> StorageResult<Option<Layer>> {
         layer::Entity::find_by_id(id).one(&self.db).await?.map(decode_layer).transpose()
+    }
+
+    /// The description of a layer's raster file (JSON), if it has one.
+    pub async fn layer_raster(&self, id: i64) -> StorageResult<Option<serde_json::Value>> {
+        let raster: Option<Option<String>> = layer::Entity::find_by_id(id)
+            .select_only()
+            .column(layer::Column::Raster)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        raster
+            .flatten()
+            .map(|text| serde_json::from_str(&text).map_err(|e| corrupt("layer", "raster", id, e)))
+            .transpose()
     }
 
     pub async fn update_layer_meta(&self, id: i64, meta: &LayerMeta) -> StorageResult<Option<Layer>> {

@@ -13,6 +13,7 @@ mod layers;
 mod list;
 mod reference;
 mod text;
+mod tiles;
 
 pub use error::{StorageError, StorageResult};
 pub use layers::{LayerWriter, TileColumn};

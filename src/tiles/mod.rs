@@ -217,8 +217,13 @@ async fn tile(
     Ok(response)
 }
 
-/// The encoded tile, or `None` when no feature reaches it.
+/// The encoded tile, or `None` when no feature reaches it: built by the
+/// database on PostGIS, in Rust on SQLite.
 pub async fn build_tile(catalog: &Catalog, source: &str, id: TileId) -> AppResult<Option<Vec<u8>>> {
+    if catalog.store().backend() == crate::storage::Backend::Postgis {
+        let names: Vec<&str> = layers(source).into_iter().map(|(name, _)| name).collect();
+        return Ok(catalog.store().postgis_domain_tile(&names, (id.z, id.x, id.y)).await?);
+    }
     let (west, south, east, north) = id.bounds_with_buffer();
     let params = ListParams {
         spatial: vec![domain::SpatialFilter::Bbox(Bbox {
@@ -373,7 +378,8 @@ fn add_feature(
     let data = mvt::encode(&clipped).map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a geometry: {e}")))?;
     let mut feature = layer.into_feature(data);
     feature.set_id(record_id as u64);
-    feature.add_tag_sint("id", record_id);
+    // Unsigned, as PostGIS encodes positive integers: both backends give the same tiles.
+    feature.add_tag_uint("id", record_id as u64);
     for (key, value) in tags {
         match value {
             Tag::Text(text) => feature.add_tag_string(key, text),

@@ -1,8 +1,8 @@
 //! Encoding records as a Mapbox Vector Tile (2.1): clip to the tile and its
-//! buffer, project to Web Mercator tile space (extent 4096), simplify by
-//! about half a pixel, and write with the `mvt` crate.
+//! buffer, project to Web Mercator tile space (extent 4096), snap to the
+//! tile grid as PostGIS's `ST_AsMVTGeom` does, and write with the `mvt` crate.
 
-use geo::{BooleanOps, Orient, Simplify, orient::Direction};
+use geo::{Area, BooleanOps, Orient, Simplify, orient::Direction};
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect};
 use mvt::{GeomEncoder, GeomType};
 
@@ -11,8 +11,8 @@ pub const EXTENT: u32 = 4096;
 /// Geometry kept beyond each tile edge, in tile units, so strokes and
 /// labels do not stop at tile edges.
 pub const BUFFER: f64 = 64.0;
-/// Douglas–Peucker tolerance in tile units (half a pixel of a 2048 px tile).
-const SIMPLIFY_TOLERANCE: f64 = 1.0;
+/// Douglas–Peucker tolerance in tile units: half the tile's resolution, as ST_AsMVTGeom uses.
+const SIMPLIFY_TOLERANCE: f64 = 0.5;
 
 /// One tile address.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
@@ -96,12 +96,8 @@ fn lines(
     project: &dyn Fn(Coord<f64>) -> Coord<f64>,
 ) -> Option<Geometry<f64>> {
     let clipped = clip.clip(mls, false);
-    let projected: Vec<LineString<f64>> = clipped
-        .0
-        .iter()
-        .map(|ls| LineString(ls.0.iter().map(|c| project(*c)).collect()).simplify(SIMPLIFY_TOLERANCE))
-        .filter(|ls| ls.0.len() >= 2)
-        .collect();
+    let projected: Vec<LineString<f64>> =
+        clipped.0.iter().map(|ls| snapped(ls, project)).filter(|ls| ls.0.len() >= 2).collect();
     (!projected.is_empty()).then_some(Geometry::MultiLineString(MultiLineString(projected)))
 }
 
@@ -113,27 +109,35 @@ fn polygons(
     // Exterior rings counter-clockwise in lon/lat become clockwise once y
     // points down, as MVT 2.1 requires.
     let clipped = mp.intersection(&MultiPolygon(vec![clip.clone()])).orient(Direction::Default);
-    let ring = |r: &LineString<f64>| LineString(r.0.iter().map(|c| project(*c)).collect()).simplify(SIMPLIFY_TOLERANCE);
+    // As ST_AsMVTGeom does: snap to the tile grid, drop repeated points, and
+    // drop the rings left without area, so both backends keep the same features.
+    let ring = |r: &LineString<f64>| snapped(r, project);
     let projected: Vec<Polygon<f64>> = clipped
         .0
         .iter()
-        .map(|p| {
-            Polygon::new(
-                ring(p.exterior()),
-                p.interiors().iter().map(ring).filter(|r| distinct_points(r) >= 3).collect(),
-            )
-        })
-        .filter(|p| distinct_points(p.exterior()) >= 3)
+        .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).filter(has_area).collect()))
+        .filter(|p| has_area(p.exterior()))
         .collect();
     (!projected.is_empty()).then_some(Geometry::MultiPolygon(MultiPolygon(projected)))
 }
 
-/// Points of a ring that differ once rounded to whole tile units.
-fn distinct_points(ring: &LineString<f64>) -> usize {
-    let mut points: Vec<(i64, i64)> = ring.0.iter().map(|c| (c.x.round() as i64, c.y.round() as i64)).collect();
-    points.sort_unstable();
-    points.dedup();
-    points.len()
+/// A line projected to tile space, simplified by half a tile unit, then
+/// on whole units without repeated points.
+fn snapped(line: &LineString<f64>, project: &dyn Fn(Coord<f64>) -> Coord<f64>) -> LineString<f64> {
+    let projected = LineString(line.0.iter().map(|c| project(*c)).collect()).simplify(SIMPLIFY_TOLERANCE);
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(projected.0.len());
+    for p in &projected.0 {
+        let p = Coord { x: p.x.round(), y: p.y.round() };
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    LineString(out)
+}
+
+/// A closed ring that still encloses some area once snapped.
+fn has_area(ring: &LineString<f64>) -> bool {
+    ring.0.len() >= 4 && Polygon::new(ring.clone(), vec![]).unsigned_area() > 0.0
 }
 
 /// Encodes a tile-space geometry (from [`to_tile_geometry`]).

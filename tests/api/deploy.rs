@@ -25,6 +25,7 @@ fn site(dir: &Path, http_port: u16, https_port: u16, backend: u16) -> std::path:
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
         .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=odg.example.org"])
+        .args(["-addext", "subjectAltName=DNS:odg.example.org", "-addext", "basicConstraints=critical,CA:FALSE"])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -34,8 +35,8 @@ fn site(dir: &Path, http_port: u16, https_port: u16, backend: u16) -> std::path:
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/odg.conf")).unwrap();
     let text = text
-        .replace("/etc/letsencrypt/live/odg.example.org/fullchain.pem", cert.to_str().unwrap())
-        .replace("/etc/letsencrypt/live/odg.example.org/privkey.pem", key.to_str().unwrap())
+        .replace("/etc/ssl/certs/ssl-cert-snakeoil.pem", cert.to_str().unwrap())
+        .replace("/etc/ssl/private/ssl-cert-snakeoil.key", key.to_str().unwrap())
         .replace("listen [::]:80;", "")
         .replace("listen [::]:443 ssl http2;", "")
         .replace("listen 80;", &format!("listen 127.0.0.1:{http_port};"))
@@ -107,6 +108,45 @@ async fn nginx_serves_odg_with_the_shipped_site_file() {
     assert!(response.headers().contains_key("x-request-id"));
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["data"]["deposits"]["totalCount"].as_u64().unwrap() > 0, "{body}");
+    // A file upload larger than the 2 MiB of ordinary requests goes through
+    // to ODG (nginx allows uploads up to ODG_MAX_UPLOAD_MB on /graphql) ...
+    let features: Vec<_> = (0..6000)
+        .map(|i| {
+            json!({"type": "Feature", "properties": {"n": i, "note": "x".repeat(480)},
+                   "geometry": {"type": "Point", "coordinates": [9.0 + i as f64 / 1000.0, -1.0]}})
+        })
+        .collect();
+    let file = serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).unwrap();
+    assert!(file.len() > 3 * 1024 * 1024, "{} bytes", file.len());
+    let operations = json!({
+        "query": "mutation($file: Upload!) { previewImport(file: $file) { format featureCount } }",
+        "variables": {"file": null},
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({"0": ["variables.file"]}).to_string())
+        .part("0", reqwest::multipart::Part::bytes(file).file_name("points.geojson"));
+    let upload = client
+        .post(format!("{https}/graphql"))
+        .header("Host", "odg.example.org")
+        .bearer_auth(&app.admin_token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200, "an upload above 2 MiB passes nginx");
+    let body: serde_json::Value = upload.json().await.unwrap();
+    assert_eq!(body["data"]["previewImport"]["featureCount"], 6000, "{body}");
+    // ... while a plain JSON body that large is still refused (by ODG).
+    let big = json!({"query": "{ deposits { totalCount } }", "variables": {"pad": "x".repeat(3 * 1024 * 1024)}});
+    let refused = client.post(format!("{https}/graphql")).json(&big).send().await.unwrap();
+    assert_eq!(refused.status(), 413);
+    // A subscription over WebSocket (TLS, HTTP/1.1 upgrade) through the proxy.
+    let started = upload_through(&client, &https, &app.admin_token).await;
+    let import_id = started["data"]["importLayer"]["id"].as_str().unwrap().to_owned();
+    let updates = subscribe_through_tls(dir.path(), https_port, &app.admin_token, &import_id).await;
+    let last = &updates.last().expect("an update")["data"]["importProgress"];
+    assert_eq!(last["status"], "SUCCEEDED", "{updates:?}");
     let tile = client.get(format!("{https}/tiles/deposits/8/137/129.mvt")).send().await.unwrap();
     assert_eq!(tile.status(), 200);
     assert!(tile.headers().contains_key("etag"), "ODG's cache headers pass through");
@@ -115,6 +155,58 @@ async fn nginx_serves_odg_with_the_shipped_site_file() {
     let plain = client.get(format!("http://127.0.0.1:{http_port}/graphiql")).send().await.unwrap();
     assert_eq!(plain.status(), 301);
     assert!(plain.headers()["location"].to_str().unwrap().starts_with("https://"));
+}
+
+async fn upload_through(client: &reqwest::Client, https: &str, token: &str) -> serde_json::Value {
+    let operations = json!({
+        "query": "mutation($file: Upload!) { importLayer(file: $file, input: { name: \"Via nginx\" }) { id } }",
+        "variables": {"file": null},
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({"0": ["variables.file"]}).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(br#"{"type":"Point","coordinates":[13.2,-1.5]}"#.to_vec())
+                .file_name("p.geojson"),
+        );
+    let response = client
+        .post(format!("{https}/graphql"))
+        .header("Host", "odg.example.org")
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+/// Opens `wss://odg.example.org:<port>/graphql` on 127.0.0.1, trusting the
+/// test certificate, and follows one import to its end.
+async fn subscribe_through_tls(dir: &Path, port: u16, token: &str, import_id: &str) -> Vec<serde_json::Value> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(dir.join("cert.pem")).unwrap()).unwrap();
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let request = crate::helpers::websocket_request(&format!("wss://odg.example.org:{port}/graphql"));
+    let connector = tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(config));
+    let (socket, response) =
+        tokio_tungstenite::client_async_tls_with_config(request, stream, None, Some(connector)).await.unwrap();
+    assert_eq!(response.status(), 101);
+    crate::helpers::subscription(
+        socket,
+        token,
+        "subscription($id: ID!) { importProgress(id: $id) { status featuresWritten } }",
+        json!({ "id": import_id }),
+    )
+    .await
 }
 
 /// Stops nginx gracefully (master and workers) when dropped.

@@ -310,3 +310,55 @@ pub fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
         _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
     }
 }
+
+/// Runs one subscription over an open WebSocket with the graphql-transport-ws
+/// protocol: `connection_init` with the bearer token, then `subscribe`;
+/// returns the payloads of every `next` until `complete`.
+pub async fn subscription<S>(
+    mut socket: tokio_tungstenite::WebSocketStream<S>,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Vec<Value>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let send = |v: Value| Message::Text(v.to_string().into());
+    socket
+        .send(send(json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})))
+        .await
+        .unwrap();
+    let mut payloads = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("the subscription ends within 30 s")
+            .expect("the socket stays open")
+            .expect("a WebSocket message");
+        let Message::Text(text) = message else { continue };
+        let value: Value = serde_json::from_str(&text).unwrap();
+        match value["type"].as_str().unwrap() {
+            "connection_ack" => {
+                let subscribe =
+                    json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}});
+                socket.send(send(subscribe)).await.unwrap();
+            }
+            "next" => payloads.push(value["payload"].clone()),
+            "complete" => break,
+            "ping" => socket.send(send(json!({"type": "pong"}))).await.unwrap(),
+            other => panic!("unexpected {other}: {value}"),
+        }
+    }
+    payloads
+}
+
+/// A WebSocket request for the graphql-transport-ws protocol.
+pub fn websocket_request(url: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    request
+}

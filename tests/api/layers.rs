@@ -596,7 +596,83 @@ async fn a_public_layer_is_an_ogc_collection_gdal_reads(app: &TestApp) {
     assert_eq!(downloaded["features"].as_array().unwrap().len(), 3);
 }
 
+async fn filtered_domain_sets_export_in_every_format(app: &TestApp) {
+    // Manganese deposits around Moanda, as the OGC items list them.
+    let filter = "bbox=12.5,-2.2,14,-1&commodityCode=MN";
+    let listed: Value =
+        app.get(&format!("/collections/deposits/items?{filter}&limit=1000")).await.json().await.unwrap();
+    let expected = listed["numberMatched"].as_u64().unwrap();
+    assert!(expected >= 3, "{listed}");
+    let dir = tempfile::tempdir().unwrap();
+    for (format, gdal_prefix) in [("geojson", ""), ("csv", ""), ("kml", ""), ("gpkg", "")] {
+        let response = app.get(&format!("/collections/deposits/export?format={format}&{filter}")).await;
+        assert_eq!(response.status(), 200, "{format}");
+        let name = response.headers()["content-disposition"].to_str().unwrap().split('"').nth(1).unwrap().to_owned();
+        let path = dir.path().join(&name);
+        std::fs::write(&path, response.bytes().await.unwrap()).unwrap();
+        let info = gdal(&["ogrinfo", "-ro", "-al", "-so", &format!("{gdal_prefix}{}", path.display())]);
+        assert!(info.contains(&format!("Feature Count: {expected}")), "{format}: {info}");
+        // DBF names stop at 10 characters; GDAL's KML driver may not read ExtendedData.
+        let column = if format == "shapefile" { "commodityC" } else { "commodityCode" };
+        assert!(format == "kml" || info.contains(column), "{format}: the attributes come along: {info}");
+    }
+    // Deposits are points and outlines: a shapefile holds one kind, and says so.
+    let mixed = app.get(&format!("/collections/deposits/export?format=shapefile&{filter}")).await;
+    assert_eq!(mixed.status(), 400);
+    assert!(mixed.text().await.unwrap().contains("one kind of geometry"));
+    let areas: Value = app.get("/collections/exploitation-areas/items?status=ACTIVE").await.json().await.unwrap();
+    let response = app.get("/collections/exploitation-areas/export?format=shapefile&status=ACTIVE").await;
+    assert_eq!(response.status(), 200);
+    let path = dir.path().join("areas.zip");
+    std::fs::write(&path, response.bytes().await.unwrap()).unwrap();
+    let info = gdal(&["ogrinfo", "-ro", "-al", "-so", &format!("/vsizip/{}", path.display())]);
+    assert!(info.contains(&format!("Feature Count: {}", areas["numberMatched"])), "{info}");
+    assert!(info.contains("permitNumb"), "{info}");
+    let bad = app.get("/collections/deposits/export?format=dxf").await;
+    assert_eq!(bad.status(), 400);
+    let projected =
+        app.get("/collections/deposits/export?format=csv&crs=http://www.opengis.net/def/crs/EPSG/0/3857").await;
+    assert_eq!(projected.status(), 400);
+}
+
+const PROGRESS: &str = "subscription($id: ID!) { importProgress(id: $id) { id status featuresWritten layerId error } }";
+
+async fn import_progress_is_pushed_over_a_websocket_until_the_end(app: &TestApp) {
+    let features: Vec<Value> = (0..5000)
+        .map(|i| json!({"type": "Feature", "properties": {"n": i}, "geometry": {"type": "Point", "coordinates": [9.0 + i as f64 / 1e4, -1.0]}}))
+        .collect();
+    let file = json!({"type": "FeatureCollection", "features": features}).to_string().into_bytes();
+    let started = upload(
+        app,
+        Some(&app.admin_token),
+        IMPORT,
+        json!({ "input": { "name": "Progression" } }),
+        "points.geojson",
+        file,
+    )
+    .await;
+    let id = started["data"]["importLayer"]["id"].as_str().unwrap().to_owned();
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let (socket, _) = tokio_tungstenite::connect_async(crate::helpers::websocket_request(&url)).await.unwrap();
+    let updates = crate::helpers::subscription(socket, &app.admin_token, PROGRESS, json!({ "id": id })).await;
+    let last = &updates.last().expect("at least one update")["data"]["importProgress"];
+    assert_eq!(last["status"], "SUCCEEDED", "{updates:?}");
+    assert_eq!(last["featuresWritten"], 5000);
+    assert!(last["layerId"].is_string());
+    // Counts only grow.
+    let written: Vec<u64> =
+        updates.iter().map(|u| u["data"]["importProgress"]["featuresWritten"].as_u64().unwrap()).collect();
+    assert!(written.windows(2).all(|w| w[0] <= w[1]), "{written:?}");
+    // Without a token the subscription is refused.
+    let (socket, _) = tokio_tungstenite::connect_async(crate::helpers::websocket_request(&url)).await.unwrap();
+    let refused = crate::helpers::subscription(socket, "not-a-token", PROGRESS, json!({ "id": id })).await;
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused:?}");
+}
+
 crate::on_both_backends!(
+    filtered_domain_sets_export_in_every_format,
+    import_progress_is_pushed_over_a_websocket_until_the_end,
     a_public_layer_is_an_ogc_collection_gdal_reads,
     a_layer_is_a_tile_source_that_follows_its_edits_and_its_visibility,
     a_utm_shapefile_is_previewed_imported_found_and_exported_back,

@@ -43,7 +43,9 @@ async fn fetch(app: &TestApp, source: &str, (z, x, y): (u8, u32, u32)) -> reqwes
 async fn tiles_decode_to_the_same_features_on_both_backends() {
     let Some(postgis) = spawn_app(Backend::Postgis).await else { return };
     let sqlite = spawn_app(Backend::Sqlite).await.unwrap();
-    for tile in [MOANDA_Z8, MOANDA_Z12, (5, 17, 16), (0, 0, 0)] {
+    // From zoom 5 every demo polygon spans several tile units. Below, the two
+    // encoders may disagree on sub-unit polygons (docs/tiles.md).
+    for tile in [MOANDA_Z8, MOANDA_Z12, (5, 17, 16), (6, 34, 32)] {
         let a = fetch(&sqlite, "domain", tile).await.bytes().await.unwrap().to_vec();
         let b = fetch(&postgis, "domain", tile).await.bytes().await.unwrap().to_vec();
         let (features_a, coords) = decode(a);
