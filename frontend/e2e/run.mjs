@@ -8,7 +8,7 @@
 // (an older binary), `vite preview` serves dist/ and proxies /graphql and
 // /tiles to it. Screenshots go to $E2E_ARTIFACTS (default a temp dir).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -314,14 +314,87 @@ async function main() {
     await page.goto(`${base}/carte`);
     await page.locator('[data-testid="map"][data-ready="true"]').waitFor();
     await page.evaluate(() => window.__odgMap.jumpTo({ center: [9.5, 0.4], zoom: 10 }));
+    // Drawn from the layer's vector tiles (TileJSON /tiles/layer-<id>.json, MVT layer layer-<id>), not from GeoJSON.
     await page.waitForFunction(
-      (id) => window.__odgMap.getLayer(`layer-${id}-circle`) && window.__odgMap.queryRenderedFeatures({ layers: [`layer-${id}-circle`, `layer-${id}-line`] }).length >= 3,
+      (id) => {
+        const m = window.__odgMap;
+        const src = m.getSource(`layer-${id}`);
+        if (!src || src.type !== 'vector' || !m.getLayer(`layer-${id}-circle`)) return false;
+        const hits = m.queryRenderedFeatures({ layers: [`layer-${id}-circle`, `layer-${id}-line`] });
+        const names = new Set(hits.filter((f) => f.sourceLayer === `layer-${id}`).map((f) => f.properties.name));
+        return names.has('Puits A') && names.has('Puits B') && names.has('Piste');
+      },
       layerId,
       { timeout: 20_000 },
     );
+    const tiles = await page.evaluate((id) => {
+      const m = window.__odgMap;
+      const src = m.getSource(`layer-${id}`);
+      const points = m.queryRenderedFeatures({ layers: [`layer-${id}-circle`] });
+      return { url: src.url, points: points.length, pointsSourceLayer: [...new Set(points.map((f) => f.sourceLayer))], props: points.find((f) => f.properties.name === 'Puits B')?.properties };
+    }, layerId);
+    assert(tiles.url.endsWith(`/tiles/layer-${layerId}.json`), `source url ${tiles.url}`);
+    assert(tiles.points === 2 && tiles.pointsSourceLayer.join() === `layer-${layerId}`, `points drawn: ${JSON.stringify(tiles)}`);
+    assert(String(tiles.props?.profondeur) === '30', `tile properties: ${JSON.stringify(tiles.props)}`);
+    // The layer is private: its tiles answer only with the token, which the map sends in a header.
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('odg.session')).accessToken);
+    const { layer } = await graphql(api, `query($id: ID!) { layer(id: $id) { public } }`, { id: layerId }, token);
+    const anonymous = await fetch(`${api}/tiles/layer-${layerId}.json`);
+    assert(layer.public || anonymous.status === 404, `anonymous TileJSON of a private layer: ${anonymous.status}`);
+    assert(!layer.public, 'the imported layer is public: the token path is not exercised');
+    await page.locator(`[data-legend-layer="${layerId}"]`).waitFor();
     await page.screenshot({ path: join(artifacts, 'map-kml-layer.png') });
+    // Clicking a point of the layer shows its properties.
+    const at = await page.evaluate(() => window.__odgMap.project([9.5, 0.42]));
+    const mapBox = await page.getByTestId('map').boundingBox();
+    await page.mouse.click(mapBox.x + at.x, mapBox.y + at.y);
+    const details = page.getByTestId('feature-details');
+    await details.getByRole('heading', { name: 'Puits B' }).waitFor();
+    assert(/profondeur/.test(await details.textContent()), 'the details do not list the attributes');
+    // The toggle hides it.
+    await page.locator(`[data-user-layer-toggle="${layerId}"]`).uncheck();
+    await page.waitForFunction((id) => window.__odgMap.queryRenderedFeatures({ layers: [`layer-${id}-circle`, `layer-${id}-line`] }).length === 0, layerId);
+    await page.locator(`[data-user-layer-toggle="${layerId}"]`).check();
     await page.goto(`${base}/couches/${layerId}`);
     await page.getByTestId('attribute-table').getByText('Puits B').waitFor();
+  });
+
+  await test('a layer offers its GeoPackage export, statistics and feature editing', async () => {
+    const { page } = editor;
+    const layerId = new URL(page.url()).pathname.split('/').pop();
+    const gpkg = page.locator('[data-export="GPKG"]');
+    assert((await gpkg.textContent()).includes('GeoPackage'), 'no GeoPackage export button');
+    const href = await gpkg.getAttribute('data-href');
+    assert(href.endsWith(`/layers/${layerId}/export?format=gpkg`), `GeoPackage export URL ${href}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), gpkg.click()]);
+    assert(download.suggestedFilename().endsWith('.gpkg'), `downloaded ${download.suggestedFilename()}`);
+    const bytes = readFileSync(await download.path());
+    assert(bytes.subarray(0, 15).toString('latin1') === 'SQLite format 3', 'the GeoPackage is not an SQLite database');
+    // Statistics of the layer.
+    await page.locator('[data-stat="count"]', { hasText: /^3$/ }).waitFor();
+    await page.getByTestId('distinct-values').getByText('Puits A').waitFor();
+    // Edit a feature's property field by field.
+    const row = page.getByTestId('attribute-table').locator('tr', { hasText: 'Puits B' });
+    await row.getByTestId('edit-feature').click();
+    const editorForm = page.getByTestId('feature-editor');
+    await editorForm.getByLabel('profondeur').fill('31');
+    await editorForm.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.locator('.notice--ok', { hasText: 'Enregistré.' }).waitFor();
+    await row.locator('td', { hasText: /^31$/ }).waitFor();
+    // A JSON that is not an object is refused before it is sent.
+    await row.getByTestId('edit-feature').click();
+    await editorForm.getByRole('button', { name: 'JSON' }).click();
+    await editorForm.getByLabel(/Propriétés/).fill('[1, 2]');
+    await editorForm.getByRole('button', { name: 'Enregistrer' }).click();
+    await editorForm.locator('[aria-invalid="true"]').waitFor();
+    await editorForm.getByRole('button', { name: 'Annuler' }).click();
+    await page.screenshot({ path: join(artifacts, 'layer-detail.png'), fullPage: true });
+    // Delete a feature, with confirmation.
+    page.once('dialog', (d) => d.accept());
+    await page.getByTestId('attribute-table').locator('tr', { hasText: 'Piste' }).getByTestId('delete-feature').click();
+    await page.locator('.notice--ok', { hasText: 'Supprimé.' }).waitFor();
+    await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="attribute-table"] td')].some((td) => td.textContent === 'Piste'));
+    await page.locator('[data-stat="count"]', { hasText: /^2$/ }).waitFor();
   });
 
   await test('the editor edits a deposit and the change is there after a reload', async () => {

@@ -34,6 +34,7 @@ pub async fn backup(config: &Config, dir: Option<PathBuf>, daily: usize, weekly:
             target
         }
         Backend::Postgis => {
+            let libpq = Libpq::of(&url);
             let target = dir.join(format!("{PREFIX}{stamp}.dump"));
             let partial = dir.join(format!(".{PREFIX}{stamp}.dump.partial"));
             let status = Command::new("pg_dump")
@@ -47,7 +48,8 @@ pub async fn backup(config: &Config, dir: Option<PathBuf>, daily: usize, weekly:
                     "--file",
                 ])
                 .arg(&partial)
-                .arg(&url)
+                .arg(&libpq.url)
+                .envs(libpq.password_env())
                 .status()
                 .context("cannot run pg_dump (Debian: apt-get install postgresql-client-15)")?;
             if !status.success() {
@@ -141,7 +143,13 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Resul
         let list = tempfile_path(file, "list");
         std::fs::write(&list, entries)?;
         let mut command = Command::new("pg_restore");
-        command.args(["--no-owner", "--exit-on-error", "--use-list"]).arg(&list).arg("--dbname").arg(&url);
+        let libpq = Libpq::of(&url);
+        command
+            .args(["--no-owner", "--exit-on-error", "--use-list"])
+            .arg(&list)
+            .arg("--dbname")
+            .arg(&libpq.url)
+            .envs(libpq.password_env());
         // Existing tables (an emptied or migrated database) are replaced.
         if has_tables {
             command.args(["--clean", "--if-exists"]);
@@ -257,5 +265,70 @@ mod tests {
         removed.sort();
         assert_eq!(removed, ["odg-20261001-020000.sqlite.gz", "odg-20261126-010000.sqlite.gz"]);
         assert!(dir.path().join("unrelated.txt").exists());
+    }
+}
+
+/// A database URL for `pg_dump`/`pg_restore` without its password, which
+/// goes in `PGPASSWORD` instead: the command line of a process is visible
+/// to every local user (`ps`), its environment is not.
+struct Libpq {
+    url: String,
+    password: Option<String>,
+}
+
+impl Libpq {
+    fn of(url: &str) -> Libpq {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Libpq { url: url.to_owned(), password: None };
+        };
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        let Some(at) = rest[..authority_end].rfind('@') else {
+            return Libpq { url: url.to_owned(), password: None };
+        };
+        let (userinfo, host_and_path) = (&rest[..at], &rest[at + 1..]);
+        match userinfo.split_once(':') {
+            Some((user, password)) => {
+                Libpq { url: format!("{scheme}://{user}@{host_and_path}"), password: Some(percent_decode(password)) }
+            }
+            None => Libpq { url: url.to_owned(), password: None },
+        }
+    }
+
+    fn password_env(&self) -> Vec<(&'static str, String)> {
+        self.password.iter().map(|p| ("PGPASSWORD", p.clone())).collect()
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod libpq_tests {
+    use super::*;
+
+    #[test]
+    fn the_password_leaves_the_url_for_the_environment() {
+        let l = Libpq::of("postgres://odg:p%40ss%3Aw0rd@127.0.0.1:5432/odg?sslmode=disable");
+        assert_eq!(l.url, "postgres://odg@127.0.0.1:5432/odg?sslmode=disable");
+        assert_eq!(l.password.as_deref(), Some("p@ss:w0rd"));
+        let none = Libpq::of("postgres://odg@localhost/odg");
+        assert_eq!(none.url, "postgres://odg@localhost/odg");
+        assert_eq!(none.password, None);
     }
 }

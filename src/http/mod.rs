@@ -390,21 +390,28 @@ async fn healthz() -> &'static str {
 }
 
 /// The database answers and its schema is current: the instance can take traffic.
+/// How long readiness waits for the database: a probe must get its 503
+/// before its own timeout, not after the pool's.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn readyz(State(state): State<AppState>) -> Response {
     let store = state.catalog.store();
-    if let Err(err) = store.ping().await {
-        tracing::warn!(error = %err, "readiness check failed");
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    let unready = |why: String| {
+        tracing::warn!(error = %why, "readiness check failed");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    };
+    match tokio::time::timeout(READINESS_TIMEOUT, store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => return unready(err.to_string()),
+        Err(_) => return unready(format!("no answer within {} s", READINESS_TIMEOUT.as_secs())),
     }
-    match store.pending_migrations().await {
-        Ok(0) => "ready".into_response(),
-        Ok(n) => {
+    match tokio::time::timeout(READINESS_TIMEOUT, store.pending_migrations()).await {
+        Ok(Ok(0)) => "ready".into_response(),
+        Ok(Ok(n)) => {
             (StatusCode::SERVICE_UNAVAILABLE, format!("{n} migrations pending: run `odg migrate`")).into_response()
         }
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-        }
+        Ok(Err(err)) => unready(err.to_string()),
+        Err(_) => unready(format!("no answer within {} s", READINESS_TIMEOUT.as_secs())),
     }
 }
 

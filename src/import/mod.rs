@@ -456,7 +456,8 @@ fn check(geometry: Result<Geometry<f64>, String>, crs: &Crs) -> Result<(Geometry
     if geometry.coords_count() == 0 {
         return Err("empty geometry".into());
     }
-    let geometry = crs.to_wgs84(geometry)?;
+    // RFC 7946 winding (exterior counter-clockwise, holes clockwise), whatever the file's.
+    let geometry = oriented(crs.to_wgs84(geometry)?);
     for c in geometry.coords_iter() {
         if !(c.x.is_finite() && c.y.is_finite()) {
             return Err("a coordinate is not a number".into());
@@ -475,6 +476,15 @@ fn check(geometry: Result<Geometry<f64>, String>, crs: &Crs) -> Result<(Geometry
     }
     let bbox = Bbox::of(&geometry).ok_or("empty geometry")?;
     Ok((geometry, bbox))
+}
+
+fn oriented(geometry: Geometry<f64>) -> Geometry<f64> {
+    use geo::orient::{Direction, Orient};
+    match geometry {
+        Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
+        Geometry::MultiPolygon(mp) => Geometry::MultiPolygon(mp.orient(Direction::Default)),
+        other => other,
+    }
 }
 
 /// Best-effort typed value of a text cell: integer, float, boolean, or text; empty is null.

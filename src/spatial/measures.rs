@@ -1,3 +1,4 @@
+use geo::orient::{Direction, Orient};
 use geo::{Geodesic, GeodesicArea, Length};
 use geo_types::{Geometry, LineString};
 
@@ -15,9 +16,11 @@ use geo_types::{Geometry, LineString};
 /// assert!((area - 123.0).abs() < 1.0, "{area}");
 /// ```
 pub fn area_km2(geometry: &Geometry<f64>) -> f64 {
+    // Rings are oriented first (exterior counter-clockwise, holes clockwise):
+    // a hole wound like its exterior would otherwise add the rest of the globe.
     let m2 = match geometry {
-        Geometry::Polygon(p) => p.geodesic_area_unsigned(),
-        Geometry::MultiPolygon(mp) => mp.0.iter().map(|p| p.geodesic_area_unsigned()).sum(),
+        Geometry::Polygon(p) => p.orient(Direction::Default).geodesic_area_unsigned(),
+        Geometry::MultiPolygon(mp) => mp.0.iter().map(|p| p.orient(Direction::Default).geodesic_area_unsigned()).sum(),
         Geometry::Rect(r) => r.to_polygon().geodesic_area_unsigned(),
         Geometry::Triangle(t) => t.to_polygon().geodesic_area_unsigned(),
         Geometry::GeometryCollection(gc) => return gc.0.iter().map(area_km2).sum(),

@@ -402,8 +402,8 @@ impl Store {
                 json_path(attribute),
             ),
             Backend::Postgis => (
-                "SELECT (properties::jsonb -> $2)::text AS v, count(*) AS n FROM layer_feature \
-                 WHERE layer_id = $1 GROUP BY v ORDER BY n DESC, v COLLATE \"C\" LIMIT $3",
+                "SELECT v, n FROM (SELECT (properties::jsonb -> $2)::text AS v, count(*) AS n FROM layer_feature \
+                 WHERE layer_id = $1 GROUP BY 1) q ORDER BY n DESC, v COLLATE \"C\" LIMIT $3",
                 attribute.to_owned(),
             ),
         };

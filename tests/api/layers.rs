@@ -343,6 +343,23 @@ async fn every_format_is_imported_with_its_attributes(app: &TestApp) {
         .flat_map(|l| l["node"]["features"]["edges"].as_array().unwrap())
         .collect();
     assert_eq!(found.len(), 2, "KML and KMZ: {concession}");
+    // Statistics of the KML layer: three features, a polygon's area, a line's length, the folders.
+    let stats = app
+        .graphql(
+            "{ layers(filter: { search: \"prospection.kml\" }) { edges { node { statistics(attribute: \"folder\") {
+                count bbox totalAreaKm2 totalLengthKm distinctValues { value count } } } } } }",
+            json!({}),
+        )
+        .await;
+    let s = &stats["data"]["layers"]["edges"][0]["node"]["statistics"];
+    assert_eq!(s["count"], 3, "{stats}");
+    assert!(s["totalAreaKm2"].as_f64().unwrap() > 100.0, "{stats}");
+    assert!(s["totalLengthKm"].as_f64().unwrap() > 10.0, "{stats}");
+    assert_eq!(
+        s["distinctValues"],
+        // Most frequent first, then by the value's JSON text, byte by byte, on both backends.
+        json!([{"value": "Haut-Ogooué / Moanda", "count": 1}, {"value": "Haut-Ogooué", "count": 1}, {"value": null, "count": 1}])
+    );
     let geometry = &found[0]["node"]["geometry"];
     assert_eq!(geometry["type"], "MultiPolygon");
     assert_eq!(geometry["coordinates"][0].as_array().unwrap().len(), 2, "outer ring and hole");
@@ -739,5 +756,114 @@ async fn layer_tiles_hold_the_same_features_on_both_backends() {
             (tile_features(a.bytes().await.unwrap().to_vec()), tile_features(b.bytes().await.unwrap().to_vec()));
         assert!(!fa.is_empty(), "{path}");
         assert_eq!(fa, fb, "{path}");
+    }
+}
+
+fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// Archive and size limits hold whatever an archive declares.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archives_beyond_the_limits_and_unsafe_entry_names_are_refused() {
+    let limits = [
+        ("ODG_IMPORT_MAX_UNCOMPRESSED_MB", "1"),
+        ("ODG_IMPORT_MAX_ARCHIVE_ENTRIES", "4"),
+        ("ODG_IMPORT_MAX_FEATURES", "2"),
+    ];
+    let app = crate::helpers::spawn_with(crate::helpers::Backend::Sqlite, true, &limits).await.unwrap();
+    // 8 MiB of zeros deflate to a few kB: a small bomb.
+    let bomb = zip_of(&[("a.shp", vec![0; 8 << 20]), ("a.shx", vec![0; 100]), ("a.dbf", vec![0; 100])]);
+    assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+    let traversal = zip_of(&[("../../etc/a.shp", vec![0; 100]), ("a.shx", vec![0; 10]), ("a.dbf", vec![0; 10])]);
+    let absolute = zip_of(&[("/tmp/a.kml", b"<kml/>".to_vec())]);
+    let many: Vec<(String, Vec<u8>)> = (0..6).map(|i| (format!("f{i}.txt"), vec![b'x'; 10])).collect();
+    let many = zip_of(&many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect::<Vec<_>>());
+    let three = br#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,1]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2,2]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[3,3]}}]}"#
+        .to_vec();
+    for (name, bytes, expected) in [
+        ("bombe.zip", bomb, "expands beyond the uncompressed size limit"),
+        ("chemin.zip", traversal, "has an unsafe path"),
+        ("absolu.kmz", absolute, "has an unsafe path"),
+        ("nombreux.zip", many, "the archive has 6 entries; at most 4"),
+        ("trois.geojson", three, "more than 2 features"),
+    ] {
+        let done = import(&app, name, bytes, None).await;
+        assert_eq!(done["status"], "FAILED", "{name}: {done}");
+        assert!(done["error"].as_str().unwrap().contains(expected), "{name}: {done}");
+    }
+    assert_eq!(layer_count(&app).await, 0);
+}
+
+/// An import cut short by a crash (its record still PROCESSING) says FAILED at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_interrupted_by_a_crash_is_failed_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("odg.sqlite").display());
+    let store = odg::storage::Store::connect(&url, 1).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut record = store.insert_import("coupure.geojson", 1234, None).await.unwrap();
+    record.status = odg::domain::ImportStatus::Processing;
+    store.save_import(&record).await.unwrap();
+    store.close().await.unwrap();
+    let data_dir = dir.path().display().to_string();
+    let app = crate::helpers::spawn_with(crate::helpers::Backend::Sqlite, false, &[("ODG_DATA_DIR", &data_dir)])
+        .await
+        .unwrap();
+    let state = app.graphql(IMPORT_STATE, json!({ "id": record.id.to_string() })).await;
+    assert_eq!(state["data"]["import"]["status"], "FAILED", "{state}");
+    assert!(state["data"]["import"]["error"].as_str().unwrap().starts_with("interrupted"), "{state}");
+}
+
+/// `odg import` then `odg export`, as an operator runs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_imports_and_exports_a_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let kml = dir.path().join("prospection.kml");
+    std::fs::write(&kml, KML).unwrap();
+    let odg = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_odg"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("ODG_DATA_DIR", dir.path())
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "odg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let imported = odg(&["import", kml.to_str().unwrap(), "--name", "Prospection", "--kind", "zone"]);
+    assert!(imported.contains("imported 3 features of prospection.kml as layer 1"), "{imported}");
+    for (format, file, prefix) in
+        [("gpkg", "out.gpkg", ""), ("shapefile", "out.zip", "/vsizip/"), ("csv", "out.csv", "")]
+    {
+        let target = dir.path().join(file);
+        if format == "shapefile" {
+            // Points, polygons and a line: one shapefile cannot hold them.
+            let out = Command::new(env!("CARGO_BIN_EXE_odg"))
+                .args(["export", "1", "--format", format, "--output", target.to_str().unwrap()])
+                .env("ODG_DATA_DIR", dir.path())
+                .output()
+                .unwrap();
+            assert!(!out.status.success());
+            assert!(String::from_utf8_lossy(&out.stderr).contains("one kind of geometry"));
+            continue;
+        }
+        let exported = odg(&["export", "1", "--format", format, "--output", target.to_str().unwrap()]);
+        assert!(exported.contains("exported 3 features"), "{exported}");
+        let info = gdal(&["ogrinfo", "-ro", "-al", "-so", &format!("{prefix}{}", target.display())]);
+        assert!(info.contains("Feature Count: 3"), "{format}: {info}");
     }
 }

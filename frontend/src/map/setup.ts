@@ -3,6 +3,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { getSession } from '../auth/session';
 import { DEPOSIT_STATUS_COLORS, INFRA_KIND_COLORS, PERMIT_STATUS_COLORS } from './colors';
+import { userLayerIds, userLayerSource, userLayerSpecs, type LayerStyle } from './layerStyle';
 
 export { DEPOSIT_STATUS_COLORS, INFRA_KIND_COLORS, PERMIT_STATUS_COLORS };
 
@@ -234,14 +235,34 @@ export function addOverlayLayers(map: MlMap): void {
   });
 }
 
-/** The style of an uploaded layer (`Layer.style`), as the server stores it. */
-export interface LayerStyle {
-  color?: string;
-  fillColor?: string;
-  fillOpacity?: number;
-  opacity?: number;
-  lineWidth?: number;
-  pointRadius?: number;
+export type { LayerStyle } from './layerStyle';
+
+/**
+ * Adds an uploaded layer as a vector tile source (its TileJSON,
+ * `/tiles/layer-<id>.json`, fetched with the token header by
+ * `transformRequest`) and its fill, line and circle layers, under the
+ * selection and sketch overlays.
+ */
+export function addUserLayer(map: MlMap, id: string, style: LayerStyle, visible = true): void {
+  const source = userLayerSource(id);
+  if (!map.getSource(source)) map.addSource(source, { type: 'vector', url: tileJsonUrl(source) });
+  const before = map.getLayer('selection-fill') ? 'selection-fill' : undefined;
+  for (const spec of userLayerSpecs(id, style, visible)) if (!map.getLayer(spec.id)) map.addLayer(spec, before);
+}
+
+/** Applies a changed style to the layers of an uploaded layer already on the map. */
+export function restyleUserLayer(map: MlMap, id: string, style: LayerStyle): void {
+  for (const spec of userLayerSpecs(id, style)) {
+    if (!map.getLayer(spec.id)) continue;
+    for (const [k, v] of Object.entries(spec.paint ?? {})) {
+      const key = k as Parameters<MlMap['getPaintProperty']>[1];
+      if (JSON.stringify(map.getPaintProperty(spec.id, key)) !== JSON.stringify(v)) map.setPaintProperty(spec.id, key, v);
+    }
+  }
+}
+
+export function setUserLayerVisible(map: MlMap, id: string, visible: boolean): void {
+  for (const l of userLayerIds(id)) if (map.getLayer(l)) map.setLayoutProperty(l, 'visibility', visible ? 'visible' : 'none');
 }
 
 /** Layer ids drawn for a GeoJSON source added by `addGeoJsonLayer`. */

@@ -1,8 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useClient, useQuery } from 'urql';
+import { useQuery } from 'urql';
 import type { Map as MlMap } from 'maplibre-gl';
 import { graphql } from '../gql';
-import { addGeoJsonLayer, geoJsonLayerIds, type LayerStyle } from './setup';
+import { addUserLayer, restyleUserLayer, setUserLayerVisible } from './setup';
+import { parseLayerStyle, userLayerIds, userLayerSource, type LayerStyle } from './layerStyle';
+
+export { userLayerIds, userLayerSource };
 
 const MapLayersQuery = graphql(`
   query MapLayers {
@@ -18,36 +21,26 @@ const MapLayersQuery = graphql(`
   }
 `);
 
-const MapLayerDataQuery = graphql(`
-  query MapLayerData($id: ID!) {
-    layer(id: $id) {
-      id
-      features(first: 0) {
-        featureCollection
-      }
-    }
-  }
-`);
-
 export interface UserLayerEntry {
   id: string;
   name: string;
   style: LayerStyle;
+  geometryTypes: string[];
 }
-
-/** The map source id of an uploaded layer. */
-export const userLayerSource = (id: string) => `layer-${id}`;
 
 /**
  * The visible uploaded layers: listed from GraphQL, each drawn from its
- * features (GraphQL `featureCollection`) once the user shows it.
+ * vector tiles (`/tiles/layer-<id>.json`, MVT layer `layer-<id>`) and styled
+ * from its `style`. Sources are added once the user shows the layer; a
+ * style that changed is applied in place.
  */
 export function useUserLayers(map: MlMap | null, ready: boolean) {
-  const client = useClient();
   const [{ data }] = useQuery({ query: MapLayersQuery, requestPolicy: 'cache-and-network' });
   const [shown, setShown] = useState<Record<string, boolean>>({});
-  const [loaded, setLoaded] = useState<Record<string, boolean>>({});
-  const layers: UserLayerEntry[] = useMemo(() => (data?.layers.nodes ?? []).map((l) => ({ id: l.id, name: l.name, style: (l.style ?? {}) as LayerStyle })), [data]);
+  const layers: UserLayerEntry[] = useMemo(
+    () => (data?.layers.nodes ?? []).map((l) => ({ id: l.id, name: l.name, style: parseLayerStyle(l.style), geometryTypes: l.geometryTypes })),
+    [data],
+  );
 
   // Visible layers are shown by default.
   useEffect(() => {
@@ -60,26 +53,17 @@ export function useUserLayers(map: MlMap | null, ready: boolean) {
   }, [data]);
 
   useEffect(() => {
-    if (!map || !ready) return;
+    if (!map || !ready || !map.getStyle()) return;
     for (const l of layers) {
-      const source = userLayerSource(l.id);
       const want = !!shown[l.id];
-      if (map.getSource(source)) {
-        for (const id of geoJsonLayerIds(source)) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', want ? 'visible' : 'none');
-        continue;
+      if (map.getSource(userLayerSource(l.id))) {
+        restyleUserLayer(map, l.id, l.style);
+        setUserLayerVisible(map, l.id, want);
+      } else if (want) {
+        addUserLayer(map, l.id, l.style);
       }
-      if (!want || loaded[l.id]) continue;
-      setLoaded((old) => ({ ...old, [l.id]: true }));
-      void client
-        .query(MapLayerDataQuery, { id: l.id }, { requestPolicy: 'network-only' })
-        .toPromise()
-        .then((r) => {
-          const fc = r.data?.layer?.features.featureCollection as GeoJSON.FeatureCollection | undefined;
-          if (!fc || !map.getStyle() || map.getSource(source)) return;
-          addGeoJsonLayer(map, source, fc, l.style);
-        });
     }
-  }, [map, ready, layers, shown, loaded, client]);
+  }, [map, ready, layers, shown]);
 
   return { layers, shown, setShown };
 }

@@ -15,12 +15,16 @@ import { after, Pager, type PagerState } from '../components/Pager';
 import { MapLink, PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { EntityForm, type FormField } from '../components/EntityForm';
-import { ErrorList } from '../components/Notice';
+import { ErrorList, Success } from '../components/Notice';
+import { FeatureEditor } from '../components/FeatureEditor';
+import { readRasterInfo, type AttributeDef } from '../lib/featureProps';
 import { LAYER_KINDS, LAYER_STATUSES } from './LayersPage';
 
 // The formats of `exportUrl(format:)`; the query below asks each by its enum value.
-type ExportFormat = 'GEOJSON' | 'CSV' | 'KML' | 'SHAPEFILE';
-const EXPORT_FORMATS: ExportFormat[] = ['GEOJSON', 'CSV', 'KML', 'SHAPEFILE'];
+type ExportFormat = 'GEOJSON' | 'CSV' | 'KML' | 'SHAPEFILE' | 'GPKG';
+const EXPORT_FORMATS: ExportFormat[] = ['GEOJSON', 'CSV', 'KML', 'SHAPEFILE', 'GPKG'];
+const EXPORT_LABELS: Record<ExportFormat, string> = { GEOJSON: 'GeoJSON', CSV: 'CSV', KML: 'KML', SHAPEFILE: 'Shapefile (.zip)', GPKG: 'GeoPackage (.gpkg)' };
+const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { GEOJSON: 'geojson', CSV: 'csv', KML: 'kml', SHAPEFILE: 'zip', GPKG: 'gpkg' };
 
 const LayerQuery = graphql(`
   query LayerDetail($id: ID!) {
@@ -48,7 +52,33 @@ const LayerQuery = graphql(`
       csv: exportUrl(format: CSV)
       kml: exportUrl(format: KML)
       shapefile: exportUrl(format: SHAPEFILE)
+      gpkg: exportUrl(format: GPKG)
+      rasterInfo
     }
+  }
+`);
+
+const StatisticsQuery = graphql(`
+  query LayerStatistics($id: ID!, $attribute: String) {
+    layer(id: $id) {
+      id
+      statistics(attribute: $attribute) {
+        count
+        bbox
+        totalAreaKm2
+        totalLengthKm
+        distinctValues {
+          value
+          count
+        }
+      }
+    }
+  }
+`);
+
+const DeleteLayerFeature = graphql(`
+  mutation DeleteLayerFeature($id: ID!) {
+    deleteLayerFeature(id: $id)
   }
 `);
 
@@ -139,6 +169,7 @@ export function LayerDetailPage() {
     { name: 'color', label: 'layers.color', kind: 'color' as never },
     { name: 'fillColor', label: 'layers.fillColor', kind: 'color' as never },
     { name: 'fillOpacity', label: 'layers.fillOpacity', kind: 'number' },
+    { name: 'opacity', label: 'layers.opacity', kind: 'number' },
     { name: 'lineWidth', label: 'layers.lineWidth', kind: 'number' },
     { name: 'pointRadius', label: 'layers.pointRadius', kind: 'number' },
     { name: 'description', label: 'field.description', kind: 'textarea' },
@@ -152,11 +183,13 @@ export function LayerDetailPage() {
     color: toFormValue(style.color, 'text'),
     fillColor: toFormValue(style.fillColor, 'text'),
     fillOpacity: toFormValue(style.fillOpacity, 'number'),
+    opacity: toFormValue(style.opacity, 'number'),
     lineWidth: toFormValue(style.lineWidth, 'number'),
     pointRadius: toFormValue(style.pointRadius, 'number'),
     description: toFormValue(layer.description, 'textarea'),
   };
-  const exports: Record<ExportFormat, string> = { GEOJSON: layer.geojson, CSV: layer.csv, KML: layer.kml, SHAPEFILE: layer.shapefile };
+  const exports: Record<ExportFormat, string> = { GEOJSON: layer.geojson, CSV: layer.csv, KML: layer.kml, SHAPEFILE: layer.shapefile, GPKG: layer.gpkg };
+  const raster = readRasterInfo(layer.rasterInfo);
 
   return (
     <section className="page">
@@ -192,6 +225,41 @@ export function LayerDetailPage() {
         </div>
       </dl>
 
+      {raster ? (
+        <>
+          <h2 className="section-title">{t('layers.raster')}</h2>
+          <dl className="props props--wide" data-testid="raster-info">
+            <div>
+              <dt>{t('layers.rasterSize')}</dt>
+              <dd>{raster.width !== undefined && raster.height !== undefined ? t('layers.pixels', { width: fmt.integer(raster.width), height: fmt.integer(raster.height) }) : '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('layers.rasterBands')}</dt>
+              <dd>
+                {raster.bands !== undefined ? fmt.integer(raster.bands) : '—'}
+                {raster.dataType ? ` · ${raster.dataType}` : ''}
+              </dd>
+            </div>
+            <div>
+              <dt>{t('layers.crs')}</dt>
+              <dd>{raster.crs ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('layers.rasterNodata')}</dt>
+              <dd>{raster.nodata === null || raster.nodata === undefined ? t('layers.noNodata') : typeof raster.nodata === 'number' ? fmt.number(raster.nodata, 6) : String(raster.nodata)}</dd>
+            </div>
+            {raster.pixelSizeX !== undefined && raster.pixelSizeY !== undefined ? (
+              <div>
+                <dt>{t('layers.rasterPixelSize')}</dt>
+                <dd>
+                  {fmt.number(Math.abs(raster.pixelSizeX), 8)} × {fmt.number(Math.abs(raster.pixelSizeY), 8)}
+                </dd>
+              </div>
+            ) : null}
+          </dl>
+        </>
+      ) : null}
+
       <h2 className="section-title">{t('layers.export')}</h2>
       <div className="toolbar" data-testid="exports">
         {EXPORT_FORMATS.map((f) => (
@@ -199,12 +267,14 @@ export function LayerDetailPage() {
             key={f}
             type="button"
             className="btn btn--small"
+            data-export={f}
+            data-href={exports[f]}
             onClick={async () => {
-              const problem = await download(exports[f], `${layer.name}.${f.toLowerCase()}`);
+              const problem = await download(exports[f], `${layer.name}.${EXPORT_EXTENSIONS[f]}`);
               setActionErrors(problem ? [{ message: problem }] : []);
             }}
           >
-            {f === 'SHAPEFILE' ? 'Shapefile (.zip)' : f}
+            {EXPORT_LABELS[f]}
           </button>
         ))}
       </div>
@@ -220,7 +290,7 @@ export function LayerDetailPage() {
             initial={initial}
             onSubmit={async (input) => {
               const patch: Record<string, unknown> = {};
-              const styleKeys = ['color', 'fillColor', 'fillOpacity', 'lineWidth', 'pointRadius'];
+              const styleKeys = ['color', 'fillColor', 'fillOpacity', 'opacity', 'lineWidth', 'pointRadius'];
               const stylePatch: Record<string, unknown> = {};
               for (const [k, v] of Object.entries(input)) {
                 if (styleKeys.includes(k)) stylePatch[k] = v;
@@ -249,17 +319,94 @@ export function LayerDetailPage() {
         </>
       ) : null}
 
+      <h2 className="section-title">{t('layers.statistics')}</h2>
+      <Statistics id={layer.id} attributes={layer.attributes.map((a) => a.name)} />
+
       <h2 className="section-title">{t('layers.attributeTable')}</h2>
-      <AttributeTable id={layer.id} attributes={layer.attributes.map((a) => a.name)} />
+      <AttributeTable id={layer.id} attributes={layer.attributes} editable={manage} />
     </section>
   );
 }
 
-function AttributeTable({ id, attributes }: { id: string; attributes: string[] }) {
+/** A property value in a table cell. */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+function Statistics({ id, attributes }: { id: string; attributes: string[] }) {
+  const { t, fmt } = useI18n();
+  const [attribute, setAttribute] = useState(attributes[0] ?? '');
+  const [{ data, fetching, error }] = useQuery({ query: StatisticsQuery, variables: { id, attribute: attribute || null } });
+  const stats = data?.layer?.statistics;
+  const SHOWN = 50;
+  return (
+    <div className="stats" data-testid="layer-statistics" aria-busy={fetching}>
+      <ErrorList errors={apiErrors(error)} />
+      {stats ? (
+        <dl className="props props--wide">
+          <div>
+            <dt>{t('layers.features')}</dt>
+            <dd data-stat="count">{fmt.integer(stats.count)}</dd>
+          </div>
+          <div>
+            <dt>{t('layers.totalArea')}</dt>
+            <dd data-stat="area">{fmt.areaKm2(stats.totalAreaKm2)}</dd>
+          </div>
+          <div>
+            <dt>{t('layers.totalLength')}</dt>
+            <dd data-stat="length">{fmt.lengthKm(stats.totalLengthKm)}</dd>
+          </div>
+        </dl>
+      ) : null}
+      {attributes.length ? (
+        <>
+          <form className="filters" onSubmit={(e) => e.preventDefault()}>
+            <SelectField name="stats-attribute" label={t('layers.distinctOf')} value={attribute} onChange={setAttribute} options={attributes.map((a) => ({ value: a, label: a }))} />
+          </form>
+          {stats && attribute ? (
+            <div className="table-wrap">
+              <table className="table" data-testid="distinct-values">
+                <caption className="sr-only">{t('layers.distinctValues', { name: attribute, count: stats.distinctValues.length })}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('layers.value')}</th>
+                    <th scope="col">{t('layers.count')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {stats.distinctValues.slice(0, SHOWN).map((d, i) => (
+                    <tr key={i}>
+                      <td>{cellText(d.value)}</td>
+                      <td>{fmt.integer(d.count)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {stats && attribute ? (
+            <p className="muted">
+              {t('layers.distinctValues', { name: attribute, count: fmt.integer(stats.distinctValues.length) })}
+              {stats.distinctValues.length > SHOWN ? ` ${t('layers.firstShown', { count: SHOWN })}` : ''}
+            </p>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function AttributeTable({ id, attributes: defs, editable }: { id: string; attributes: AttributeDef[]; editable: boolean }) {
   const { t } = useI18n();
+  const attributes = defs.map((a) => a.name);
   const [attribute, setAttribute] = useState(attributes[0] ?? '');
   const [text, setText] = useState('');
   const [pager, setPager] = useState<PagerState>({ stack: [] });
+  const [editing, setEditing] = useState<{ id: string; properties: Record<string, unknown> } | null>(null);
+  const [rowErrors, setRowErrors] = useState<ApiError[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [, removeFeature] = useMutation(DeleteLayerFeature);
   const q = useDebounced(text.trim(), 300);
   const filter = useMemo<LayerFeatureFilterInput>(() => (attribute && q ? { attributes: [{ name: attribute, contains: q }] } : {}), [attribute, q]);
   const key = JSON.stringify(filter);
@@ -270,13 +417,35 @@ function AttributeTable({ id, attributes }: { id: string; attributes: string[] }
   }
   const [{ data, fetching, error }] = useQuery({ query: FeaturesQuery, variables: { id, first: 25, after: after(pager), filter } });
   const conn = data?.layer?.features;
+  const deleteFeature = async (fid: string) => {
+    setNotice(null);
+    if (!window.confirm(t('layers.confirmDeleteFeature', { id: fid }))) return;
+    const r = await removeFeature({ id: fid }, { additionalTypenames: ['LayerFeature', 'Layer'] });
+    if (r.data?.deleteLayerFeature) {
+      setRowErrors([]);
+      if (editing?.id === fid) setEditing(null);
+      setNotice(t('common.deleted'));
+    } else setRowErrors(apiErrors(r.error));
+  };
   return (
     <>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <SelectField name="attribute" label={t('layers.attribute')} value={attribute} onChange={setAttribute} options={attributes.map((a) => ({ value: a, label: a }))} />
         <TextField name="contains" type="search" label={t('layers.contains')} value={text} onChange={setText} />
       </form>
-      <ErrorList errors={apiErrors(error)} />
+      <ErrorList errors={[...apiErrors(error), ...rowErrors]} />
+      <Success text={notice} />
+      {editing ? (
+        <FeatureEditor
+          key={editing.id}
+          feature={editing}
+          attributes={defs}
+          onDone={(saved) => {
+            setEditing(null);
+            setNotice(saved ? t('common.saved') : null);
+          }}
+        />
+      ) : null}
       <div className="table-wrap">
         <table className="table" aria-busy={fetching} data-testid="attribute-table">
           <thead>
@@ -296,13 +465,33 @@ function AttributeTable({ id, attributes }: { id: string; attributes: string[] }
             {conn?.nodes.map((f) => {
               const props = (f.properties ?? {}) as Record<string, unknown>;
               return (
-                <tr key={f.id}>
+                <tr key={f.id} data-feature={f.id}>
                   <td>{f.id}</td>
                   {attributes.map((a) => (
-                    <td key={a}>{props[a] === null || props[a] === undefined ? '—' : String(props[a])}</td>
+                    <td key={a}>{cellText(props[a])}</td>
                   ))}
                   <td className="actions">
                     <MapLink geometry={f.geometry} />
+                    {editable ? (
+                      <>
+                        <button
+                          type="button"
+                          className="btn btn--small"
+                          data-testid="edit-feature"
+                          aria-label={t('layers.editFeature', { id: f.id })}
+                          onClick={() => {
+                            setNotice(null);
+                            setRowErrors([]);
+                            setEditing({ id: f.id, properties: props });
+                          }}
+                        >
+                          {t('common.edit')}
+                        </button>
+                        <button type="button" className="btn btn--small btn--danger" data-testid="delete-feature" aria-label={t('layers.deleteFeature', { id: f.id })} onClick={() => void deleteFeature(f.id)}>
+                          {t('common.delete')}
+                        </button>
+                      </>
+                    ) : null}
                   </td>
                 </tr>
               );

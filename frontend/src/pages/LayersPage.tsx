@@ -371,7 +371,7 @@ function Uploader({ onImported }: { onImported: () => void }) {
         onDrop={onDrop}
       >
         <p>{t('layers.dropHere')}</p>
-        <input ref={input} id="layer-file" type="file" className="sr-only" accept=".geojson,.json,.kml,.kmz,.gpx,.csv,.zip,.shp" onChange={(e) => void choose(e.target.files?.[0] ?? null)} />
+        <input ref={input} id="layer-file" type="file" className="sr-only" accept=".geojson,.json,.geojsonl,.ndjson,.jsonl,.kml,.kmz,.gpx,.csv,.txt,.tsv,.zip,.gpkg,.tif,.tiff" onChange={(e) => void choose(e.target.files?.[0] ?? null)} />
         <button type="button" className="btn" onClick={() => input.current?.click()}>
           {t('layers.chooseFile')}
         </button>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from 'urql';
-import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature } from 'maplibre-gl';
+import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
 import { graphql } from '../gql';
 import { useI18n } from '../i18n';
 import { useTitle } from '../lib/useTitle';
@@ -24,8 +24,8 @@ import { Sketch, type SketchMode } from '../map/sketch';
 import { bboxOf, boxOf, circleOf, pathLengthM, polygonOf, ringAreaM2, type Position } from '../map/geo';
 import { useDebounced } from '../lib/useDebounced';
 import { TargetIcon } from '../components/Icon';
-import { geoJsonLayerIds } from '../map/setup';
-import { useUserLayers, userLayerSource } from '../map/userLayers';
+import { useUserLayers } from '../map/userLayers';
+import { DEFAULT_LAYER_COLOR, layerSwatch, userLayerIds, userLayerOf, type LayerStyle } from '../map/layerStyle';
 
 const LegendQuery = graphql(`
   query MapLegend {
@@ -103,6 +103,22 @@ const SelectionQuery = graphql(`
   }
 `);
 
+// The full feature of an uploaded layer that was clicked: tiles may carry
+// only some attributes (`style.tileAttributes`), GraphQL has them all.
+const PickedFeatureQuery = graphql(`
+  query MapPickedFeature($layer: ID!, $at: DwithinInput!) {
+    layer(id: $layer) {
+      id
+      features(first: 50, filter: { dwithin: $at }) {
+        nodes {
+          id
+          properties
+        }
+      }
+    }
+  }
+`);
+
 type Tool = 'selectBox' | 'selectPolygon' | 'selectRadius' | 'measureDistance' | 'measureArea';
 const TOOL_MODE: Record<Tool, SketchMode> = {
   selectBox: 'box',
@@ -125,6 +141,8 @@ interface Picked {
   userLayer?: { id: string; name: string };
   id: string;
   props: Record<string, unknown>;
+  /** Where it was clicked, and a few pixels in metres (to find an uploaded layer's feature by GraphQL). */
+  at?: { lng: number; lat: number; meters: number };
 }
 
 const ROUTE: Record<DomainGroup, string> = { deposits: '/gisements', areas: '/permis', infrastructure: '/infrastructures' };
@@ -160,6 +178,18 @@ export function MapPage() {
   userLayersRef.current = userLayers.layers;
   const [searchResult] = useQuery({ query: SearchQuery, variables: { q }, pause: q.length < 2 });
   const [selection] = useQuery({ query: SelectionQuery, variables: selectionVars ?? {}, pause: !selectionVars });
+  const pickedAt = picked?.userLayer && picked.at ? picked : null;
+  const [pickedFull] = useQuery({
+    query: PickedFeatureQuery,
+    variables: pickedAt?.at ? { layer: pickedAt.userLayer!.id, at: { geometry: { type: 'Point', coordinates: [pickedAt.at.lng, pickedAt.at.lat] }, meters: pickedAt.at.meters } } : { layer: '', at: { geometry: null, meters: 0 } },
+    pause: !pickedAt,
+  });
+  const pickedProps = useMemo(() => {
+    if (!picked) return {};
+    const layer = pickedFull.data?.layer;
+    const full = pickedAt && layer && layer.id === pickedAt.userLayer?.id ? layer.features.nodes.find((n) => n.id === pickedAt.id) : undefined;
+    return full ? { ...picked.props, ...(full.properties as Record<string, unknown>) } : picked.props;
+  }, [picked, pickedAt, pickedFull.data]);
 
   const toolRef = useRef<Tool | null>(null);
   toolRef.current = tool;
@@ -217,37 +247,44 @@ export function MapPage() {
     if (!ready || !map) return;
     const sketch = new Sketch(map, onSketchDone);
     sketchRef.current = sketch;
-    const click = (e: { point: { x: number; y: number } }) => {
+    // Uploaded layers are drawn above the domain layers, so they are hit first.
+    const interactive = () =>
+      [...userLayersRef.current.flatMap((l) => userLayerIds(l.id)).reverse(), ...INTERACTIVE_LAYERS].filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
+    const hitsAt = (p: { x: number; y: number }): MapGeoJSONFeature[] => {
+      const layers = interactive();
+      return layers.length ? map.queryRenderedFeatures([p.x, p.y] as never, { layers }) : [];
+    };
+    const click = (e: MapMouseEvent) => {
       if (sketch.active) return;
-      const userIds = userLayersRef.current.flatMap((l) => geoJsonLayerIds(userLayerSource(l.id)));
-      const layers = [...userIds, ...INTERACTIVE_LAYERS].filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
-      const hits: MapGeoJSONFeature[] = map.queryRenderedFeatures([e.point.x, e.point.y] as never, { layers });
-      const f = hits[0];
+      const f = hitsAt(e.point)[0];
       if (!f) {
         setPicked(null);
         return;
       }
-      if (f.layer.id.startsWith('layer-')) {
-        const layerId = f.layer.id.split('-')[1];
+      const layerId = userLayerOf(f.layer.id);
+      if (layerId) {
         const entry = userLayersRef.current.find((l) => l.id === layerId);
-        setPicked({ layer: 'user', userLayer: { id: layerId, name: entry?.name ?? layerId }, id: String(f.id ?? ''), props: f.properties });
+        const near = map.unproject([e.point.x + 6, e.point.y]);
+        setPicked({
+          layer: 'user',
+          userLayer: { id: layerId, name: entry?.name ?? layerId },
+          id: String(f.id ?? f.properties.id ?? ''),
+          props: f.properties,
+          at: { lng: e.lngLat.lng, lat: e.lngLat.lat, meters: Math.max(1, e.lngLat.distanceTo(near)) },
+        });
         return;
       }
       setPicked({ layer: groupOfLayer(f.layer.id), id: String(f.id ?? f.properties.id ?? ''), props: f.properties });
     };
-    const enter = () => !sketch.active && (map.getCanvas().style.cursor = 'pointer');
-    const leave = () => !sketch.active && (map.getCanvas().style.cursor = '');
+    const move = (e: MapMouseEvent) => {
+      if (sketch.active) return;
+      map.getCanvas().style.cursor = hitsAt(e.point).length ? 'pointer' : '';
+    };
     map.on('click', click);
-    for (const l of INTERACTIVE_LAYERS) {
-      map.on('mouseenter', l, enter);
-      map.on('mouseleave', l, leave);
-    }
+    map.on('mousemove', move);
     return () => {
       map.off('click', click);
-      for (const l of INTERACTIVE_LAYERS) {
-        map.off('mouseenter', l, enter);
-        map.off('mouseleave', l, leave);
-      }
+      map.off('mousemove', move);
       sketch.destroy();
       sketchRef.current = null;
     };
@@ -382,7 +419,7 @@ export function MapPage() {
               {userLayers.layers.map((l) => (
                 <label key={l.id} className="check">
                   <input type="checkbox" data-user-layer-toggle={l.id} checked={!!userLayers.shown[l.id]} onChange={(e) => userLayers.setShown({ ...userLayers.shown, [l.id]: e.target.checked })} />
-                  <span className="swatch" style={{ background: l.style.fillColor || l.style.color || '#7c3aed' }} /> {l.name}
+                  <span className="swatch" style={{ background: layerSwatch(l.style) }} /> {l.name}
                 </label>
               ))}
             </fieldset>
@@ -453,15 +490,15 @@ export function MapPage() {
 
         {picked ? (
           <section className="map-panel__section" data-testid="feature-details">
-            <h2>{String(picked.props.name ?? t('map.feature'))}</h2>
+            <h2>{String(pickedProps.name ?? t('map.feature'))}</h2>
             {picked.userLayer ? <p className="muted">{picked.userLayer.name}</p> : null}
             <dl className="props">
-              {Object.entries(picked.props)
-                .filter(([k]) => k !== 'name' && k !== 'color' && k !== 'id')
+              {Object.entries(pickedProps)
+                .filter(([k]) => k !== 'name' && k !== 'id' && (picked.userLayer || k !== 'color'))
                 .map(([k, v]) => (
                   <div key={k}>
-                    <dt>{propLabel(k, t)}</dt>
-                    <dd>{propValue(k, v, t, fmt, commodityName)}</dd>
+                    <dt>{picked.userLayer ? k : propLabel(k, t)}</dt>
+                    <dd>{picked.userLayer ? rawValue(v) : propValue(k, v, t, fmt, commodityName)}</dd>
                   </div>
                 ))}
             </dl>
@@ -504,10 +541,45 @@ export function MapPage() {
               </li>
             ))}
           </ul>
+          {userLayers.layers.some((l) => userLayers.shown[l.id]) ? (
+            <>
+              <h3>{t('nav.layers')}</h3>
+              <ul data-testid="user-layers-legend">
+                {userLayers.layers
+                  .filter((l) => userLayers.shown[l.id])
+                  .map((l) => (
+                    <li key={l.id} data-legend-layer={l.id}>
+                      <LayerLegendSwatch style={l.style} geometryTypes={l.geometryTypes} /> {l.name}
+                    </li>
+                  ))}
+              </ul>
+            </>
+          ) : null}
         </section>
       </aside>
       <div className="map-canvas" ref={container} tabIndex={0} aria-label={t('map.title')} data-testid="map" data-ready={ready ? 'true' : 'false'} />
     </div>
+  );
+}
+
+/** One swatch per kind of geometry the layer holds, drawn as the map draws it. */
+function LayerLegendSwatch({ style, geometryTypes }: { style: LayerStyle; geometryTypes: string[] }) {
+  const color = style.color || DEFAULT_LAYER_COLOR;
+  const fill = style.fillColor || color;
+  const has = (k: string) => geometryTypes.some((g) => g.includes(k));
+  const kinds = (['point', 'line', 'polygon'] as const).filter((k) => has(k === 'point' ? 'Point' : k === 'line' ? 'LineString' : 'Polygon'));
+  return (
+    <>
+      {(kinds.length ? kinds : ['polygon']).map((k) =>
+        k === 'point' ? (
+          <span key={k} className="swatch swatch--dot" style={{ background: fill, opacity: style.opacity ?? 0.9 }} />
+        ) : k === 'line' ? (
+          <span key={k} className="swatch swatch--line" style={{ background: color, opacity: style.opacity ?? 0.9 }} />
+        ) : (
+          <span key={k} className="swatch" style={{ background: fill, opacity: Math.max(0.2, style.fillOpacity ?? 0.25), outline: `2px solid ${color}`, outlineOffset: -2 }} />
+        ),
+      )}
+    </>
   );
 }
 
@@ -545,6 +617,12 @@ const PROP_LABELS: Record<string, MessageKey> = {
 
 function propLabel(k: string, t: (k: MessageKey) => string): string {
   return PROP_LABELS[k] ? t(PROP_LABELS[k]) : k;
+}
+
+/** A property of an uploaded layer's feature, as it is. */
+function rawValue(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 function propValue(k: string, v: unknown, t: (k: MessageKey) => string, fmt: { areaKm2: (n: number) => string; lengthKm: (n: number) => string }, commodities: Map<string, string>): string {
