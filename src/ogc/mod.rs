@@ -373,8 +373,7 @@ async fn items(
             items_query_with(&id, &names, &query)?
         }
     };
-    let catalog = &state.catalog;
-    let (mut features, matched) = match &collection {
+    let source = match &collection {
         Collection::Layer(layer) => {
             // Property parameters compare the value's text, as GraphQL's `equals`.
             let filters: Vec<domain::AttributeFilter> = layer
@@ -388,21 +387,25 @@ async fn items(
                     })
                 })
                 .collect();
-            let page = catalog.store().list_layer_features(layer.id, &filters, &params).await?;
-            (page.items.iter().map(layer_feature_json).collect::<Vec<_>>(), page.total)
+            ItemSource::Layer { catalog: state.catalog.clone(), layer_id: layer.id, filters }
         }
-        _ => domain_page(catalog, &id, &query, &params, dates).await?,
+        Collection::Domain(_) => {
+            ItemSource::Domain { catalog: state.catalog.clone(), id: id.clone(), query: query.clone(), dates }
+        }
     };
-    for feature in &mut features {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    // The first chunk gives the total; the rest is read while the body is sent.
+    let first_params = ListParams { limit: Some(limit.min(CHUNK)), ..params.clone() };
+    let (mut first, matched) = source.page(&first_params).await?;
+    for feature in &mut first {
         output_crs.transform_geometry(&mut feature["geometry"]);
     }
+    let returned = limit.min(matched.saturating_sub(params.offset));
     let base = base_url(&headers);
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    let returned = features.len() as u64;
     // Next/prev links keep every parameter of this request but the page.
     let kept: String = query
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "limit" | "offset"))
+        .filter(|(k, _)| !matches!(k.as_str(), "limit" | "offset" | "f"))
         .map(|(k, v)| format!("&{}={}", encode(k), encode(v)))
         .collect();
     let page_link = |offset: u64, rel: &str| {
@@ -417,17 +420,162 @@ async fn items(
         links.push(page_link(params.offset.saturating_sub(limit), "prev"));
     }
     links.push(json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}));
-    Ok(geojson_response(
-        output_crs,
-        json!({
-            "type": "FeatureCollection",
-            "numberMatched": matched,
-            "numberReturned": returned,
-            "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "features": features,
-            "links": links,
-        }),
-    ))
+    if wants_html(&headers, &query) {
+        // A page of HTML is for people: the first chunk is what it shows.
+        return Ok(Html(items_html(&id, &first, matched, params.offset, &links)).into_response());
+    }
+    let head = json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": returned,
+        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "links": links,
+    });
+    let head = head.to_string();
+    let opening = format!("{},\"features\":[", &head[..head.len() - 1]);
+    let (start, end) = (params.offset, params.offset + returned);
+    let body = async_stream::stream! {
+        yield Ok::<_, std::io::Error>(opening);
+        let mut chunk = first;
+        let mut at = start;
+        loop {
+            let mut text = String::new();
+            for (i, feature) in chunk.iter().enumerate() {
+                if at + i as u64 > start {
+                    text.push(',');
+                }
+                text.push_str(&feature.to_string());
+            }
+            at += chunk.len() as u64;
+            yield Ok(text);
+            if chunk.is_empty() || at >= end {
+                break;
+            }
+            let next = ListParams { offset: at, limit: Some((end - at).min(CHUNK)), ..params.clone() };
+            match source.page(&next).await {
+                Ok((mut features, _)) => {
+                    for feature in &mut features {
+                        output_crs.transform_geometry(&mut feature["geometry"]);
+                    }
+                    chunk = features;
+                }
+                Err(e) => {
+                    // The status is sent already: cut the body, the client sees a broken page.
+                    tracing::error!(collection = %id, error = ?e, "items page stopped");
+                    yield Err(std::io::Error::other("the items page could not be completed"));
+                    return;
+                }
+            }
+        }
+        yield Ok("]}".to_owned());
+    };
+    let mut response = axum::body::Body::from_stream(body).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    if let Ok(value) = HeaderValue::from_str(&format!("<{}>", output_crs.uri())) {
+        h.insert("content-crs", value);
+    }
+    Ok(response)
+}
+
+/// Features read from the database at a time for an items page.
+const CHUNK: u64 = 500;
+
+/// Where the features of an items page come from.
+enum ItemSource {
+    Layer { catalog: Catalog, layer_id: i64, filters: Vec<domain::AttributeFilter> },
+    Domain { catalog: Catalog, id: String, query: HashMap<String, String>, dates: Option<domain::DateRange> },
+}
+
+impl ItemSource {
+    async fn page(&self, params: &ListParams) -> AppResult<(Vec<Value>, u64)> {
+        match self {
+            ItemSource::Layer { catalog, layer_id, filters } => {
+                let page = catalog.store().list_layer_features(*layer_id, filters, params).await?;
+                Ok((page.items.iter().map(layer_feature_json).collect(), page.total))
+            }
+            ItemSource::Domain { catalog, id, query, dates } => domain_page(catalog, id, query, params, *dates).await,
+        }
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+/// A property value as table text.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => html_escape(s),
+        other => html_escape(&other.to_string()),
+    }
+}
+
+const HTML_HEAD: &str = "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\">\
+    <meta name=\"viewport\" content=\"width=device-width\"><style>body{font-family:sans-serif;margin:1.5rem}\
+    table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}</style>";
+
+/// An items page for a browser: the features as a table, with the page links.
+fn items_html(collection: &str, features: &[Value], matched: u64, offset: u64, links: &[Value]) -> String {
+    let mut columns: Vec<String> = Vec::new();
+    for f in features {
+        if let Some(p) = f["properties"].as_object() {
+            for k in p.keys() {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+    }
+    let mut out = format!(
+        "{HTML_HEAD}<title>{c}</title><h1>{c}</h1><p>{matched} features; from {}.</p><p>",
+        offset + 1,
+        c = html_escape(collection)
+    );
+    for link in links {
+        let href = link["href"].as_str().unwrap_or_default();
+        let rel = link["rel"].as_str().unwrap_or_default();
+        let html_href = if href.contains('?') { format!("{href}&f=html") } else { format!("{href}?f=html") };
+        out.push_str(&format!("<a href=\"{}\">{}</a> ", html_escape(&html_href), html_escape(rel)));
+    }
+    out.push_str("</p><table><tr><th>id</th>");
+    for c in &columns {
+        out.push_str(&format!("<th>{}</th>", html_escape(c)));
+    }
+    out.push_str("</tr>");
+    for f in features {
+        let id = f["id"].to_string();
+        out.push_str(&format!(
+            "<tr><td><a href=\"items/{id}?f=html\">{id}</a></td>",
+            id = html_escape(id.trim_matches('"'))
+        ));
+        for c in &columns {
+            out.push_str(&format!("<td>{}</td>", cell(&f["properties"][c.as_str()])));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table></html>");
+    out
+}
+
+/// One feature for a browser: its properties and its geometry type.
+fn item_html(collection: &str, feature: &Value) -> String {
+    let id = feature["id"].to_string();
+    let mut out = format!(
+        "{HTML_HEAD}<title>{c} {id}</title><h1>{c} — {id}</h1><p>{kind}. <a href=\"?f=json\">GeoJSON</a> · \
+         <a href=\"../items?f=html\">items</a></p><table>",
+        c = html_escape(collection),
+        id = html_escape(id.trim_matches('"')),
+        kind = html_escape(feature["geometry"]["type"].as_str().unwrap_or("no geometry")),
+    );
+    if let Some(p) = feature["properties"].as_object() {
+        for (k, v) in p {
+            out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", html_escape(k), cell(v)));
+        }
+    }
+    out.push_str("</table></html>");
+    out
 }
 
 async fn item(
@@ -466,6 +614,9 @@ async fn item(
         {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": "application/geo+json"},
         {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
+    if wants_html(&headers, &query) {
+        return Ok(Html(item_html(&id, &feature)).into_response());
+    }
     Ok(geojson_response(output_crs, feature))
 }
 

@@ -687,7 +687,59 @@ async fn import_progress_is_pushed_over_a_websocket_until_the_end(app: &TestApp)
     assert_eq!(refused[0]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused:?}");
 }
 
+async fn ogc_item_pages_stream_in_chunks_and_speak_html_to_browsers(app: &TestApp) {
+    let features: Vec<Value> = (0..1234)
+        .map(|i| {
+            json!({"type": "Feature", "properties": {"n": i, "nom": format!("<b>{i}</b>")},
+                        "geometry": {"type": "Point", "coordinates": [9.0 + i as f64 / 1e4, -1.0]}})
+        })
+        .collect();
+    let done = import(
+        app,
+        "points.geojson",
+        json!({"type": "FeatureCollection", "features": features}).to_string().into_bytes(),
+        None,
+    )
+    .await;
+    let id = done["layer"]["id"].as_str().unwrap().to_owned();
+    app.graphql("mutation($id: ID!) { updateLayer(id: $id, input: { public: true }) { id } }", json!({ "id": id }))
+        .await;
+    let items = format!("/collections/layer-{id}/items");
+    // 1 100 features: three chunks of the database, one JSON document.
+    let response = app.get(&format!("{items}?limit=1100&offset=100")).await;
+    assert_eq!(response.headers()["content-type"], "application/geo+json");
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["numberMatched"], 1234);
+    assert_eq!(page["numberReturned"], 1100);
+    let list = page["features"].as_array().unwrap();
+    assert_eq!(list.len(), 1100);
+    let ns: Vec<i64> = list.iter().map(|f| f["properties"]["n"].as_i64().unwrap()).collect();
+    assert_eq!(ns, (100..1200).collect::<Vec<_>>(), "in order, without gaps or repeats");
+    let last: Value = app.get(&format!("{items}?limit=1000&offset=1200")).await.json().await.unwrap();
+    assert_eq!(last["numberReturned"], 34);
+    assert_eq!(last["features"].as_array().unwrap().len(), 34);
+    assert!(!last["links"].as_array().unwrap().iter().any(|l| l["rel"] == "next"));
+    // Browsers get HTML, escaped.
+    let html = app
+        .client
+        .get(format!("{}{items}?limit=5", app.address))
+        .header("Accept", "text/html,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert!(html.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let text = html.text().await.unwrap();
+    assert!(
+        text.contains("1234 features") && text.contains("&lt;b&gt;3&lt;/b&gt;") && !text.contains("<b>3</b>"),
+        "{text}"
+    );
+    let first = page["features"][0]["id"].as_i64().unwrap();
+    let item = app.get(&format!("{items}/{first}?f=html")).await.text().await.unwrap();
+    assert!(item.contains("<th>nom</th><td>&lt;b&gt;100&lt;/b&gt;</td>"), "{item}");
+}
+
 crate::on_both_backends!(
+    ogc_item_pages_stream_in_chunks_and_speak_html_to_browsers,
     filtered_domain_sets_export_in_every_format,
     import_progress_is_pushed_over_a_websocket_until_the_end,
     a_public_layer_is_an_ogc_collection_gdal_reads,
