@@ -7,8 +7,8 @@
 // app from `dist/` (ODG_WEB_DIR). If that server does not serve the app at /
 // (an older binary), `vite preview` serves dist/ and proxies /graphql and
 // /tiles to it. Screenshots go to $E2E_ARTIFACTS (default a temp dir).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -271,6 +271,54 @@ async function main() {
     await page.goto(`${base}/operateurs`);
     await page.locator('tbody tr').first().waitFor();
     assert(new URL(page.url()).pathname === '/operateurs', `sent to ${page.url()}`);
+  });
+
+  await test('a GeoTIFF layer is drawn from its raster tiles', async () => {
+    const { page } = editor;
+    // A 40 × 20 single-band grid in UTM 33S (EPSG:32733) over Moanda, made by GDAL.
+    const dir = mkdtempSync(join(tmpdir(), 'odg-e2e-tif-'));
+    const rows = Array.from({ length: 20 }, () => Array.from({ length: 40 }, (_, c) => c * 10).join(' ')).join('\n');
+    writeFileSync(join(dir, 'grid.asc'), `ncols 40\nnrows 20\nxllcorner 295000\nyllcorner 9825000\ncellsize 250\nNODATA_value -9999\n${rows}\n`);
+    execFileSync('gdal_translate', ['-q', '-of', 'GTiff', '-a_srs', 'EPSG:32733', join(dir, 'grid.asc'), join(dir, 'grid.tif')]);
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('odg.session')).accessToken);
+    const form = new FormData();
+    form.append('operations', JSON.stringify({
+      query: 'mutation($file: Upload!) { importLayer(file: $file, input: { name: "Teneurs e2e" }) { id } }',
+      variables: { file: null },
+    }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([readFileSync(join(dir, 'grid.tif'))]), 'teneurs.tif');
+    const started = await (await fetch(`${api}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form })).json();
+    const importId = started.data?.importLayer?.id;
+    assert(importId, `import not started: ${JSON.stringify(started)}`);
+    let layerId = null;
+    for (let i = 0; i < 100 && !layerId; i++) {
+      const { import: imp } = await graphql(api, 'query($id: ID!) { import(id: $id) { status error layer { id } } }', { id: importId }, token);
+      assert(imp.status !== 'FAILED', `GeoTIFF import failed: ${imp.error}`);
+      layerId = imp.layer?.id ?? null;
+      if (!layerId) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert(layerId, 'the GeoTIFF import did not finish');
+    const pngs = [];
+    const onResponse = (r) => {
+      if (r.url().includes(`/tiles/raster/${layerId}/`) && r.status() === 200) pngs.push(r.headers()['content-type']);
+    };
+    page.on('response', onResponse);
+    await page.goto(`${base}/carte`);
+    await page.locator('[data-testid="map"][data-ready="true"]').waitFor();
+    await page.evaluate(() => window.__odgMap.jumpTo({ center: [13.2, -1.56], zoom: 11 }));
+    await page.waitForFunction(
+      (id) => {
+        const m = window.__odgMap;
+        const src = m.getSource(`raster-${id}`);
+        return !!src && src.type === 'raster' && !!m.getLayer(`raster-${id}`) && m.isSourceLoaded(`raster-${id}`);
+      },
+      layerId,
+      { timeout: 20_000 },
+    );
+    page.off('response', onResponse);
+    assert(pngs.length > 0 && pngs.every((t) => t === 'image/png'), `raster tiles fetched: ${JSON.stringify(pngs)}`);
+    await page.screenshot({ path: join(artifacts, 'map-raster-layer.png') });
   });
 
   await test('a KML dropped on the layers page is previewed, imported with live progress and drawn on the map', async () => {

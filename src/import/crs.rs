@@ -99,6 +99,17 @@ impl Crs {
             Ok(Coord { x: point.0.to_degrees(), y: point.1.to_degrees() })
         })
     }
+
+    /// A WGS84 longitude/latitude (degrees) in this CRS: the inverse of
+    /// [`Crs::to_wgs84`] (degrees again for a geographic CRS).
+    #[allow(clippy::wrong_self_convention)] // the name says the direction: from WGS84 to this CRS
+    pub fn from_wgs84(&self, lon: f64, lat: f64) -> Result<(f64, f64), String> {
+        let Some(to) = &self.projection else { return Ok((lon, lat)) };
+        let mut point = (lon.to_radians(), lat.to_radians(), 0.0);
+        proj4rs::transform::transform(wgs84_proj(), to, &mut point)
+            .map_err(|e| format!("position ({lon}, {lat}) cannot be projected to {}: {e}", self.label))?;
+        if to.is_latlong() { Ok((point.0.to_degrees(), point.1.to_degrees())) } else { Ok((point.0, point.1)) }
+    }
 }
 
 /// The EPSG code the WKT gives itself: the last `AUTHORITY["EPSG","n"]`
@@ -184,6 +195,10 @@ mod tests {
             panic!()
         };
         assert!((p.x() - 9.4536).abs() < 1e-7 && (p.y() - 0.3901).abs() < 1e-7, "{p:?}");
+        // And back.
+        let (x, y) = crs.from_wgs84(9.4536, 0.3901).unwrap();
+        assert!((x - 550_473.692).abs() < 1e-3 && (y - 43_119.138).abs() < 1e-3, "{x},{y}");
+        assert_eq!(Crs::wgs84().from_wgs84(9.5, 0.5).unwrap(), (9.5, 0.5));
     }
 
     #[test]

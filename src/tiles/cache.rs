@@ -94,7 +94,8 @@ impl TileCache {
             ChangeKind::Operator | ChangeKind::Commodity => {
                 vec!["deposits".into(), "exploitation-areas".into(), "domain".into()]
             }
-            ChangeKind::Layer => vec![super::layer_source(change.id)],
+            // A layer's vector tiles, and its raster tiles for a GeoTIFF layer (whose style colours them).
+            ChangeKind::Layer => vec![super::layer_source(change.id), super::raster::raster_source(change.id)],
         };
         let boxes: Vec<Bbox> = change.bboxes.clone();
         let everywhere = boxes.is_empty();

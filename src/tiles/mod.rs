@@ -4,6 +4,7 @@
 
 mod cache;
 mod mvt;
+mod raster;
 
 pub use cache::TileCache;
 
@@ -77,6 +78,8 @@ pub fn router(state: TilesState) -> Router {
     Router::new()
         .route("/tiles/{source_json}", get(tilejson))
         .route("/tiles/{source}/{z}/{x}/{y_ext}", get(tile))
+        .route("/tiles/raster/{layer_json}", get(raster::tilejson))
+        .route("/tiles/raster/{layer}/{z}/{x}/{y_ext}", get(raster::tile))
         .with_state(state)
 }
 
@@ -194,27 +197,39 @@ async fn tile(
             (tile, false)
         }
     };
+    Ok(tile_response(&state, &headers, tile, hit, "application/vnd.mapbox-vector-tile"))
+}
+
+/// A tile's answer: its bytes with an ETag (or 304 when the client has
+/// them), `204` for an empty tile, `Cache-Control: no-cache` and `X-Cache`.
+fn tile_response(
+    state: &TilesState,
+    headers: &HeaderMap,
+    tile: cache::CachedTile,
+    hit: bool,
+    content_type: &'static str,
+) -> Response {
     let result = if hit { "hit" } else { "miss" };
     state.metrics.tile_cache.get_or_create(&crate::metrics::ResultLabels { result: result.into() }).inc();
     let x_cache = HeaderValue::from_static(if hit { "HIT" } else { "MISS" });
     let Some(bytes) = tile.as_ref().clone() else {
         let mut empty = StatusCode::NO_CONTENT.into_response();
         empty.headers_mut().insert("x-cache", x_cache);
-        return Ok(empty);
+        return empty;
     };
     let etag =
         format!("\"{}\"", Sha256::digest(&bytes).iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
     let fresh = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag);
     let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { bytes.into_response() };
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // Data changes with every edit: clients revalidate, cheaply, with the ETag.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
     h.insert("x-cache", x_cache);
-    Ok(response)
+    response
 }
 
 /// The encoded tile, or `None` when no feature reaches it: built by the

@@ -13,6 +13,7 @@ mod layers;
 mod mutations;
 mod ogc;
 mod queries;
+mod raster_tiles;
 mod resilience;
 mod security;
 mod storage;

@@ -262,7 +262,36 @@ export function restyleUserLayer(map: MlMap, id: string, style: LayerStyle): voi
 }
 
 export function setUserLayerVisible(map: MlMap, id: string, visible: boolean): void {
-  for (const l of userLayerIds(id)) if (map.getLayer(l)) map.setLayoutProperty(l, 'visibility', visible ? 'visible' : 'none');
+  for (const l of [...userLayerIds(id), rasterLayerId(id)]) {
+    if (map.getLayer(l)) map.setLayoutProperty(l, 'visibility', visible ? 'visible' : 'none');
+  }
+}
+
+/** The source and map layer of a GeoTIFF layer's raster tiles. */
+export function rasterLayerId(id: string): string {
+  return `raster-${id}`;
+}
+
+/**
+ * Draws a GeoTIFF layer from its raster tiles (`/tiles/raster/<id>.json`,
+ * PNG, token sent by `transformRequest`), under the selection overlays.
+ */
+export function addRasterLayer(map: MlMap, id: string, style: LayerStyle, visible = true): void {
+  const source = rasterLayerId(id);
+  if (!map.getSource(source)) map.addSource(source, { type: 'raster', url: tileJsonUrl(`raster/${id}`), tileSize: 256 });
+  const before = map.getLayer('selection-fill') ? 'selection-fill' : undefined;
+  if (!map.getLayer(source)) {
+    map.addLayer(
+      {
+        id: source,
+        type: 'raster',
+        source,
+        layout: { visibility: visible ? 'visible' : 'none' },
+        paint: { 'raster-opacity': style.opacity ?? 0.85 },
+      },
+      before,
+    );
+  }
 }
 
 /** Layer ids drawn for a GeoJSON source added by `addGeoJsonLayer`. */

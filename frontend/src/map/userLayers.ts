@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import type { Map as MlMap } from 'maplibre-gl';
 import { graphql } from '../gql';
-import { addUserLayer, restyleUserLayer, setUserLayerVisible } from './setup';
+import { addRasterLayer, addUserLayer, rasterLayerId, restyleUserLayer, setUserLayerVisible } from './setup';
 import { parseLayerStyle, userLayerIds, userLayerSource, type LayerStyle } from './layerStyle';
 
 export { userLayerIds, userLayerSource };
@@ -16,6 +16,7 @@ const MapLayersQuery = graphql(`
         style
         featureCount
         geometryTypes
+        rasterInfo
       }
     }
   }
@@ -26,19 +27,28 @@ export interface UserLayerEntry {
   name: string;
   style: LayerStyle;
   geometryTypes: string[];
+  /** A GeoTIFF layer: drawn from its raster tiles, over its footprint. */
+  raster: boolean;
 }
 
 /**
  * The visible uploaded layers: listed from GraphQL, each drawn from its
  * vector tiles (`/tiles/layer-<id>.json`, MVT layer `layer-<id>`) and styled
- * from its `style`. Sources are added once the user shows the layer; a
+ * from its `style` (GeoTIFF layers also from their raster tiles,
+ * `/tiles/raster/<id>.json`). Sources are added once the user shows the layer; a
  * style that changed is applied in place.
  */
 export function useUserLayers(map: MlMap | null, ready: boolean) {
   const [{ data }] = useQuery({ query: MapLayersQuery, requestPolicy: 'cache-and-network' });
   const [shown, setShown] = useState<Record<string, boolean>>({});
   const layers: UserLayerEntry[] = useMemo(
-    () => (data?.layers.nodes ?? []).map((l) => ({ id: l.id, name: l.name, style: parseLayerStyle(l.style), geometryTypes: l.geometryTypes })),
+    () => (data?.layers.nodes ?? []).map((l) => ({
+        id: l.id,
+        name: l.name,
+        style: parseLayerStyle(l.style),
+        geometryTypes: l.geometryTypes,
+        raster: l.rasterInfo != null,
+      })),
     [data],
   );
 
@@ -56,6 +66,7 @@ export function useUserLayers(map: MlMap | null, ready: boolean) {
     if (!map || !ready || !map.getStyle()) return;
     for (const l of layers) {
       const want = !!shown[l.id];
+      if (l.raster && !map.getSource(rasterLayerId(l.id)) && want) addRasterLayer(map, l.id, l.style);
       if (map.getSource(userLayerSource(l.id))) {
         restyleUserLayer(map, l.id, l.style);
         setUserLayerVisible(map, l.id, want);
