@@ -356,7 +356,7 @@ impl Catalog {
             }
             result.map(|(summary, crs)| (summary, crs, reader.raster()))
         });
-        let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| format!("{:?}", e))?;
+        let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| e.into_anyhow().to_string())?;
         let mut writer = self.store.begin_layer(&provisional, job.uploaded_by).await.map_err(|e| e.to_string())?;
         let mut written = 0u64;
         while let Some(Message::Batch(features)) = receiver.recv().await {
@@ -369,7 +369,7 @@ impl Catalog {
         let (summary, crs, raster) =
             read.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
         let geometry_types: Vec<String> = summary.geometry_types.iter().map(|t| t.to_string()).collect();
-        let meta = validate_meta(job.draft.clone(), &geometry_types).map_err(|e| format!("{:?}", e))?;
+        let meta = validate_meta(job.draft.clone(), &geometry_types).map_err(|e| e.into_anyhow().to_string())?;
         let source = LayerSource {
             format,
             crs: crs.label().to_owned(),

@@ -430,7 +430,10 @@ impl Import {
 pub struct ImportProgress {
     pub id: ID,
     pub status: ImportStatus,
+    /// While the import runs: features read and kept so far; once it has
+    /// ended: every feature read, skipped ones included.
     pub features_read: u64,
+    /// Features written (inside the import's transaction until it succeeds).
     pub features_written: u64,
     pub layer_id: Option<ID>,
     pub error: Option<String>,
