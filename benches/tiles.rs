@@ -8,8 +8,10 @@
 //! (`ODG_BENCH_POINTS`, `ODG_BENCH_POLYGONS` change the sizes). It prints
 //! figures and asserts nothing; without the URL it says so and stops.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
+
+#[path = "support/points.rs"]
+mod points;
 
 fn main() {
     let Ok(url) = std::env::var("ODG_BENCH_POSTGRES_URL") else {
@@ -33,8 +35,8 @@ fn main() {
     };
     let points_file = dir.path().join("points.geojson");
     let polygons_file = dir.path().join("polygons.geojson");
-    write_features(&points_file, points, false);
-    write_features(&polygons_file, polygons, true);
+    points::write_features(&points_file, points, points::Shape::Point);
+    points::write_features(&polygons_file, polygons, points::Shape::Square);
     let started = Instant::now();
     // Public layers: the benchmark reads them without a token (ODG_PUBLIC_READ below).
     println!("{}", run(&["import", points_file.to_str().unwrap(), "--name", "bench points", "--public"]));
@@ -127,43 +129,4 @@ fn tiles() -> Vec<(u8, u32, u32)> {
         }
     }
     out
-}
-
-/// Points, or small squares (about 100–300 m wide), spread over Gabon.
-fn write_features(path: &std::path::Path, count: u64, polygons: bool) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n").expect("write");
-    let mut seed = if polygons { 0x9e37_79b9_7f4a_7c15u64 } else { 0x2545_f491_4f6c_dd1du64 };
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f64 / (1u64 << 53) as f64
-    };
-    for i in 0..count {
-        if i > 0 {
-            out.write_all(b",\n").expect("write");
-        }
-        let (lon, lat) = (8.7 + next() * 5.6, -3.9 + next() * 6.2);
-        let geometry = if polygons {
-            let d = 0.001 + next() * 0.002;
-            format!(
-                "{{\"type\":\"Polygon\",\"coordinates\":[[[{lon:.6},{lat:.6}],[{:.6},{lat:.6}],[{:.6},{:.6}],[{lon:.6},{:.6}],[{lon:.6},{lat:.6}]]]}}",
-                lon + d,
-                lon + d,
-                lat + d,
-                lat + d
-            )
-        } else {
-            format!("{{\"type\":\"Point\",\"coordinates\":[{lon:.6},{lat:.6}]}}")
-        };
-        write!(
-            out,
-            "{{\"type\":\"Feature\",\"properties\":{{\"n\":{i},\"teneur\":{:.2}}},\"geometry\":{geometry}}}",
-            next() * 60.0
-        )
-        .expect("write");
-    }
-    out.write_all(b"\n]}\n").expect("write");
-    out.flush().expect("flush");
 }

@@ -306,7 +306,8 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+            // Bytes, not `str` slices: a multi-byte character after `%` must not split.
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(b);
             i += 3;
@@ -330,5 +331,6 @@ mod libpq_tests {
         let none = Libpq::of("postgres://odg@localhost/odg");
         assert_eq!(none.url, "postgres://odg@localhost/odg");
         assert_eq!(none.password, None);
+        assert_eq!(Libpq::of("postgres://odg:%é%zz@h/db").password.as_deref(), Some("%é%zz"));
     }
 }

@@ -24,8 +24,8 @@ pub enum Pages {
 }
 
 impl Pages {
-    pub fn of_layer(state: &AppState, layer_id: i64) -> Pages {
-        Pages::Layer { store: state.catalog.store().clone(), layer_id, after: 0 }
+    pub fn of_layer(store: &crate::storage::Store, layer_id: i64) -> Pages {
+        Pages::Layer { store: store.clone(), layer_id, after: 0 }
     }
 
     /// The next page; empty when there is no more.
@@ -78,7 +78,7 @@ pub async fn layer_export(
     let id: i64 = id.parse().map_err(|_| AppError::invalid("id", "must be a layer id"))?;
     let format = requested_format(&query)?;
     let layer = state.catalog.layer(&actor, id).await?.ok_or_else(|| AppError::not_found("layer", id))?;
-    let pages = Pages::of_layer(&state, layer.id);
+    let pages = Pages::of_layer(state.catalog.store(), layer.id);
     download(layer, pages, format).await
 }
 
@@ -105,51 +105,97 @@ fn text_body(mut pages: Pages, layer: crate::domain::Layer, format: ExportFormat
     Body::from_stream(stream)
 }
 
-async fn shapefile_body(mut pages: Pages, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
+async fn shapefile_body(pages: Pages, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<crate::domain::LayerFeature>>(2);
-    // Pages are read here and written on a blocking thread.
-    let reading = tokio::spawn(async move {
-        loop {
-            let page = pages.next().await?;
-            let done = page.is_empty();
-            if sender.send(page).await.is_err() || done {
-                return Ok::<_, crate::storage::StorageError>(());
-            }
-        }
-    });
-    let (path, layer_owned, stem_owned) = (dir.path().to_path_buf(), layer.clone(), stem.to_owned());
-    let zip_path = tokio::task::spawn_blocking(move || {
-        export::write_shapefile(&path, &stem_owned, &layer_owned, &mut || {
-            Ok(receiver.blocking_recv().unwrap_or_default())
-        })?;
-        let zip_path = path.join("export.zip");
-        let mut file = std::fs::File::create(&zip_path).map_err(|e| e.to_string())?;
-        export::zip_shapefile(&path, &stem_owned, &mut file)?;
-        Ok::<_, String>(zip_path)
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("export task failed: {e}")))?
-    .map_err(|e| AppError::invalid("format", e))?;
-    reading.await.map_err(|e| AppError::Internal(anyhow::anyhow!("export task failed: {e}")))??;
+    let zip_path = dir.path().join("export.zip");
+    write_file(pages, layer, ExportFormat::Shapefile, &zip_path, stem).await?;
     file_body(dir, &zip_path).await
 }
 
 /// The GeoPackage, written from pages of features as they are read.
-async fn geopackage_body(mut pages: Pages, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
+async fn geopackage_body(pages: Pages, layer: &crate::domain::Layer, stem: &str) -> AppResult<Body> {
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
     let path = dir.path().join(format!("{stem}.gpkg"));
-    let failed = |e: String| AppError::Internal(anyhow::anyhow!("GeoPackage export of layer {}: {e}", layer.id));
-    let mut writer = export::GeoPackageWriter::create(&path, stem, layer).await.map_err(failed)?;
-    loop {
-        let page = pages.next().await?;
-        if page.is_empty() {
-            break;
-        }
-        writer.write(&page).await.map_err(failed)?;
-    }
-    writer.finish().await.map_err(failed)?;
+    write_file(pages, layer, ExportFormat::GeoPackage, &path, stem).await?;
     file_body(dir, &path).await
+}
+
+/// Writes the export to `target` (which is replaced), page by page, and
+/// returns how many features it holds: the downloads that need a file, and
+/// `odg export`. `stem` names the shapefile parts and the GeoPackage table.
+pub async fn write_file(
+    mut pages: Pages,
+    layer: &crate::domain::Layer,
+    format: ExportFormat,
+    target: &std::path::Path,
+    stem: &str,
+) -> AppResult<u64> {
+    let internal = |e: String| AppError::Internal(anyhow::anyhow!("export of layer {}: {e}", layer.id));
+    let mut written = 0u64;
+    match format {
+        ExportFormat::Shapefile => {
+            let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
+            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<crate::domain::LayerFeature>>(2);
+            let (path, layer_owned, stem_owned, zip_path) =
+                (dir.path().to_path_buf(), layer.clone(), stem.to_owned(), target.to_path_buf());
+            // Pages are read here and written on a blocking thread.
+            let writing = tokio::task::spawn_blocking(move || {
+                export::write_shapefile(&path, &stem_owned, &layer_owned, &mut || {
+                    Ok(receiver.blocking_recv().unwrap_or_default())
+                })?;
+                let mut file = std::fs::File::create(&zip_path).map_err(|e| e.to_string())?;
+                export::zip_shapefile(&path, &stem_owned, &mut file)
+            });
+            loop {
+                let page = pages.next().await?;
+                let done = page.is_empty();
+                written += page.len() as u64;
+                if sender.send(page).await.is_err() || done {
+                    break;
+                }
+            }
+            drop(sender);
+            writing
+                .await
+                .map_err(|e| internal(e.to_string()))?
+                // A layer mixing geometry kinds is the one refusal here: the caller's to fix.
+                .map_err(|e| AppError::invalid("format", e))?;
+        }
+        ExportFormat::GeoPackage => {
+            if target.exists() {
+                std::fs::remove_file(target).map_err(|e| AppError::Internal(e.into()))?;
+            }
+            let mut writer = export::GeoPackageWriter::create(target, stem, layer).await.map_err(internal)?;
+            loop {
+                let page = pages.next().await?;
+                if page.is_empty() {
+                    break;
+                }
+                written += page.len() as u64;
+                writer.write(&page).await.map_err(internal)?;
+            }
+            writer.finish().await.map_err(internal)?;
+        }
+        _ => {
+            use std::io::Write;
+            let file = std::fs::File::create(target).map_err(|e| AppError::Internal(e.into()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let io = |e: std::io::Error| AppError::Internal(e.into());
+            let mut text = TextExport::new(format, layer);
+            out.write_all(text.header(layer).as_bytes()).map_err(io)?;
+            loop {
+                let page = pages.next().await?;
+                if page.is_empty() {
+                    break;
+                }
+                written += page.len() as u64;
+                out.write_all(text.features(&page).as_bytes()).map_err(io)?;
+            }
+            out.write_all(text.footer().as_bytes()).map_err(io)?;
+            out.flush().map_err(io)?;
+        }
+    }
+    Ok(written)
 }
 
 /// Streams `path`, a file in `dir`; the directory goes when the download

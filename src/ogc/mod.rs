@@ -637,7 +637,7 @@ async fn export(
     let format = requested_format(&query)?;
     let index = match resolve(&state.catalog, &actor, &id).await? {
         Collection::Layer(layer) => {
-            let pages = Pages::Layer { store: state.catalog.store().clone(), layer_id: layer.id, after: 0 };
+            let pages = Pages::of_layer(state.catalog.store(), layer.id);
             return download(*layer, pages, format).await;
         }
         Collection::Domain(index) => index,

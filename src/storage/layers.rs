@@ -518,9 +518,11 @@ fn attribute_condition(backend: Backend, filter: &AttributeFilter) -> SimpleExpr
         Backend::Sqlite => {
             let path = json_path(&filter.name);
             match &filter.test {
+                // JSON booleans read as `true`/`false`, as PostgreSQL's `->>` gives them (not 1/0).
                 AttributeTest::Equals(v) => Expr::cust_with_values(
-                    "CAST(json_extract(properties, ?) AS TEXT) = ?",
-                    [Value::from(path), Value::from(v.clone())],
+                    "(CASE json_type(properties, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                     ELSE CAST(json_extract(properties, ?) AS TEXT) END) = ?",
+                    [Value::from(path.clone()), Value::from(path), Value::from(v.clone())],
                 ),
                 AttributeTest::Contains(v) => Expr::cust_with_values(
                     "lower(CAST(json_extract(properties, ?) AS TEXT)) LIKE ? ESCAPE '\\'",

@@ -239,18 +239,7 @@ pub async fn build_tile(catalog: &Catalog, source: &str, id: TileId) -> AppResul
         let names: Vec<&str> = layers(source).into_iter().map(|(name, _)| name).collect();
         return Ok(catalog.store().postgis_domain_tile(&names, (id.z, id.x, id.y)).await?);
     }
-    let (west, south, east, north) = id.bounds_with_buffer();
-    let params = ListParams {
-        spatial: vec![domain::SpatialFilter::Bbox(Bbox {
-            min_lon: west,
-            min_lat: south,
-            max_lon: east,
-            max_lat: north,
-        })],
-        ordering: domain::Ordering::By(domain::SortKey::CreatedAt, domain::Direction::Asc),
-        limit: None,
-        ..ListParams::default()
-    };
+    let params = tile_params(id, domain::Ordering::By(domain::SortKey::CreatedAt, domain::Direction::Asc));
     let mut tile = Tile::new(EXTENT);
     let mut features = 0usize;
     for (layer_name, _) in layers(source) {
@@ -321,19 +310,24 @@ pub async fn build_tile(catalog: &Catalog, source: &str, id: TileId) -> AppResul
     tile.to_bytes().map(Some).map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a tile: {e}")))
 }
 
-/// A tile of an imported layer: its features with their properties.
-pub async fn build_layer_tile(catalog: &Catalog, layer: &domain::Layer, id: TileId) -> AppResult<Option<Vec<u8>>> {
+/// Every record meeting the tile and its buffer, in `ordering`.
+fn tile_params(id: TileId, ordering: domain::Ordering) -> ListParams {
     let (west, south, east, north) = id.bounds_with_buffer();
-    let params = ListParams {
+    ListParams {
         spatial: vec![domain::SpatialFilter::Bbox(Bbox {
             min_lon: west,
             min_lat: south,
             max_lon: east,
             max_lat: north,
         })],
+        ordering,
         limit: None,
         ..ListParams::default()
-    };
+    }
+}
+
+/// A tile of an imported layer: its features with their properties.
+pub async fn build_layer_tile(catalog: &Catalog, layer: &domain::Layer, id: TileId) -> AppResult<Option<Vec<u8>>> {
     let attributes = tile_attributes(layer);
     let name = layer_source(layer.id);
     if catalog.store().backend() == crate::storage::Backend::Postgis {
@@ -342,6 +336,7 @@ pub async fn build_layer_tile(catalog: &Catalog, layer: &domain::Layer, id: Tile
             attributes.iter().map(|a| crate::storage::TileColumn { name: &a.name, kind: a.kind }).collect();
         return Ok(catalog.store().postgis_layer_tile(layer.id, &name, &columns, (id.z, id.x, id.y)).await?);
     }
+    let params = tile_params(id, domain::Ordering::default());
     let features = catalog.store().list_layer_features(layer.id, &[], &params).await?.items;
     let mut tile = Tile::new(EXTENT);
     let mut mvt_layer = tile.create_layer(&name);

@@ -190,6 +190,26 @@ async fn a_utm_shapefile_is_previewed_imported_found_and_exported_back(app: &Tes
         )
         .await;
     assert_eq!(filtered["data"]["layer"]["features"]["totalCount"], 1, "{filtered}");
+    let flags = import(
+        app,
+        "drapeaux.geojson",
+        br#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"actif":true},"geometry":{"type":"Point","coordinates":[1,1]}},
+            {"type":"Feature","properties":{"actif":false},"geometry":{"type":"Point","coordinates":[2,2]}}]}"#
+            .to_vec(),
+        None,
+    )
+    .await;
+    let active = app
+        .graphql(
+            "query($id: ID!) { layer(id: $id) { features(filter: { attributes: [{ name: \"actif\", equals: \"true\" }] }) { totalCount } } }",
+            json!({ "id": flags["layer"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        active["data"]["layer"]["features"]["totalCount"], 1,
+        "booleans compare as true/false on both backends: {active}"
+    );
 
     // Exported as a shapefile that GDAL reads identically, and that imports back the same.
     let download = app
