@@ -30,6 +30,8 @@ pub struct Model {
     pub attribute_schema: String,
     /// JSON description of a raster layer's file (GeoTIFF), else null.
     pub raster: Option<String>,
+    /// The zoom from which tiles show every feature (0: never thinned); `None` until computed.
+    pub tile_full_zoom: Option<i16>,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -15,6 +15,8 @@ pub struct Model {
     pub min_lat: f64,
     pub max_lon: f64,
     pub max_lat: f64,
+    /// The smallest zoom whose tiles show the feature; `None` on layers that are not thinned.
+    pub min_zoom: Option<i16>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

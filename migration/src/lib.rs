@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_domain;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_layers;
+mod m20261126_000004_layer_tile_thinning;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_domain::Migration),
             Box::new(m20261126_000002_create_accounts::Migration),
             Box::new(m20261126_000003_create_layers::Migration),
+            Box::new(m20261126_000004_layer_tile_thinning::Migration),
         ]
     }
 }

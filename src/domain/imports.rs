@@ -15,6 +15,7 @@ use super::{
 use crate::error::{AppError, AppResult};
 use crate::import::{self, CheckedFeature, Crs, ImportError, ImportLimits, Summary};
 use crate::spatial::Bbox;
+use crate::tiles::thinning;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ impl ImportProgress {
 #[derive(Clone, Default)]
 pub struct ImportHub {
     running: Arc<Mutex<HashMap<i64, watch::Sender<ImportProgress>>>>,
+    /// One layer re-thinning at a time: two edits computing from two
+    /// snapshots must not interleave their writes.
+    rethinning: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ImportHub {
@@ -180,6 +184,14 @@ fn parse_crs(crs: Option<&str>) -> AppResult<Option<Crs>> {
         None => Ok(None),
         Some(text) => Crs::parse(text).map(Some).map_err(|e| AppError::invalid("crs", e)),
     }
+}
+
+fn stopped(file_name: &str) -> ImportError {
+    ImportError { file: file_name.to_owned(), location: None, message: "the import was stopped".into() }
+}
+
+fn changed_file() -> String {
+    "the file changed while it was being imported: import it again".into()
 }
 
 fn file_error(e: ImportError) -> AppError {
@@ -321,53 +333,61 @@ impl Catalog {
     }
 
     /// The read → check → write pipeline; the error is the message kept on the record.
+    ///
+    /// Pass 1 reads and checks every feature for the layer's summary and its
+    /// tile thinning (16 bytes a feature); a file of at most
+    /// [`thinning::TILE_BUDGET`] features is kept from it and written as is,
+    /// a larger one is read again (pass 2) and written with each feature's
+    /// `min_zoom`, so that no row is written twice.
     async fn import_file(&self, job: &ImportJob, record: &mut ImportRecord) -> Result<(Layer, Summary), String> {
-        let path: PathBuf = job.upload.path();
-        let file_name = job.upload.file_name.clone();
-        let limits = job.limits.clone();
-        let crs = job.crs.clone();
-        let reader = {
-            let (path, file_name, limits) = (path.clone(), file_name.clone(), limits.clone());
-            tokio::task::spawn_blocking(move || import::open(&path, &file_name, &limits))
-                .await
-                .map_err(|e| format!("internal error: {e}"))?
-                .map_err(|e| e.to_string())?
-        };
+        let reader = self.open_upload(job).await?;
         record.format = Some(reader.format().name().to_owned());
         let format = reader.format().name().to_owned();
-        let (sender, mut receiver) = mpsc::channel::<Message>(2);
-        let read = tokio::task::spawn_blocking(move || {
-            let mut reader = reader;
-            let mut batch = Vec::with_capacity(BATCH);
-            let result = import::scan(reader.as_mut(), &file_name, crs.as_ref(), &limits, &mut |f| {
-                batch.push(f);
-                if batch.len() >= BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    sender.blocking_send(Message::Batch(full)).map_err(|_| ImportError {
-                        file: file_name.clone(),
-                        location: None,
-                        message: "the import was stopped".into(),
-                    })?;
-                }
-                Ok(())
-            });
-            if result.is_ok() && !batch.is_empty() {
-                let _ = sender.blocking_send(Message::Batch(batch));
-            }
-            result.map(|(summary, crs)| (summary, crs, reader.raster()))
-        });
-        let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| e.into_anyhow().to_string())?;
-        let mut writer = self.store.begin_layer(&provisional, job.uploaded_by).await.map_err(|e| e.to_string())?;
-        let mut written = 0u64;
-        while let Some(Message::Batch(features)) = receiver.recv().await {
-            writer.write(&features).await.map_err(|e| format!("cannot write the features: {e}"))?;
-            written += features.len() as u64;
-            record.features_written = written;
-            record.features_read = written;
+        let (progress, mut read_so_far) = watch::channel(0u64);
+        let first_pass = {
+            let (file_name, limits, crs) = (job.upload.file_name.clone(), job.limits.clone(), job.crs.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut reader = reader;
+                let mut planner = thinning::Planner::default();
+                let mut held = Some(Vec::new());
+                let result = import::scan(reader.as_mut(), &file_name, crs.as_ref(), &limits, &mut |f| {
+                    planner.push(&f.bbox);
+                    match held.as_mut() {
+                        Some(kept) if kept.len() < thinning::TILE_BUDGET => kept.push(f),
+                        _ => held = None,
+                    }
+                    if planner.len() % BATCH == 0 {
+                        if progress.is_closed() {
+                            return Err(stopped(&file_name));
+                        }
+                        progress.send_replace(planner.len() as u64);
+                    }
+                    Ok(())
+                });
+                result.map(|(summary, crs)| (summary, crs, reader.raster(), planner, held))
+            })
+        };
+        // Ends when pass 1 drops its sender.
+        while read_so_far.changed().await.is_ok() {
+            record.features_read = *read_so_far.borrow_and_update();
             self.imports.publish(ImportProgress::of(record));
         }
-        let (summary, crs, raster) =
-            read.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
+        let (summary, crs, raster, planner, held) =
+            first_pass.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
+        record.features_read = summary.features_read;
+        let plan =
+            tokio::task::spawn_blocking(move || planner.finish()).await.map_err(|e| format!("internal error: {e}"))?;
+        let min_zoom = plan.thinned().then_some(plan.min_zoom.as_slice());
+        let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| e.into_anyhow().to_string())?;
+        let mut writer = self.store.begin_layer(&provisional, job.uploaded_by).await.map_err(|e| e.to_string())?;
+        match held {
+            Some(features) => {
+                writer.write(&features, min_zoom).await.map_err(|e| format!("cannot write the features: {e}"))?;
+                record.features_written = features.len() as u64;
+                self.imports.publish(ImportProgress::of(record));
+            }
+            None => self.write_second_pass(job, &mut writer, min_zoom, summary.features_kept, record).await?,
+        }
         let geometry_types: Vec<String> = summary.geometry_types.iter().map(|t| t.to_string()).collect();
         let meta = validate_meta(job.draft.clone(), &geometry_types).map_err(|e| e.into_anyhow().to_string())?;
         let source = LayerSource {
@@ -382,7 +402,7 @@ impl Catalog {
             Some(raster) => keep_raster(&mut writer, &raster, job.limits.raster_dir.as_deref()).await?,
             None => None,
         };
-        match writer.finish(&source, &meta).await {
+        match writer.finish(&source, &meta, plan.full_zoom).await {
             Ok(layer) => Ok((layer, summary)),
             Err(e) => {
                 // The layer is rolled back: its raster file must not stay behind.
@@ -392,6 +412,62 @@ impl Catalog {
                 Err(format!("cannot save the layer: {e}"))
             }
         }
+    }
+
+    async fn open_upload(&self, job: &ImportJob) -> Result<Box<dyn import::FeatureReader>, String> {
+        let (path, file_name, limits) = (job.upload.path(), job.upload.file_name.clone(), job.limits.clone());
+        tokio::task::spawn_blocking(move || import::open(&path, &file_name, &limits))
+            .await
+            .map_err(|e| format!("internal error: {e}"))?
+            .map_err(|e| e.to_string())
+    }
+
+    /// Pass 2 of a large file: read again, features handed over a bounded
+    /// channel in batches and written with their `min_zoom`.
+    async fn write_second_pass(
+        &self,
+        job: &ImportJob,
+        writer: &mut crate::storage::LayerWriter,
+        min_zoom: Option<&[u8]>,
+        expected: u64,
+        record: &mut ImportRecord,
+    ) -> Result<(), String> {
+        let reader = self.open_upload(job).await?;
+        let (sender, mut receiver) = mpsc::channel::<Message>(2);
+        let (file_name, limits, crs) = (job.upload.file_name.clone(), job.limits.clone(), job.crs.clone());
+        let read = tokio::task::spawn_blocking(move || {
+            let mut reader = reader;
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = import::scan(reader.as_mut(), &file_name, crs.as_ref(), &limits, &mut |f| {
+                batch.push(f);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    sender.blocking_send(Message::Batch(full)).map_err(|_| stopped(&file_name))?;
+                }
+                Ok(())
+            });
+            if result.is_ok() && !batch.is_empty() {
+                let _ = sender.blocking_send(Message::Batch(batch));
+            }
+            result.map(|_| ())
+        });
+        let mut written = 0usize;
+        while let Some(Message::Batch(features)) = receiver.recv().await {
+            let end = written + features.len();
+            let zooms = match min_zoom {
+                Some(all) => Some(all.get(written..end).ok_or_else(changed_file)?),
+                None => None,
+            };
+            writer.write(&features, zooms).await.map_err(|e| format!("cannot write the features: {e}"))?;
+            written = end;
+            record.features_written = written as u64;
+            self.imports.publish(ImportProgress::of(record));
+        }
+        read.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
+        if written as u64 != expected {
+            return Err(changed_file());
+        }
+        Ok(())
     }
 
     /// The description of a layer's raster file (GeoTIFF); `None` for vector layers.
@@ -520,6 +596,9 @@ impl Catalog {
             .await?
             .ok_or_else(|| AppError::not_found("layer feature", id))?;
         self.audit(actor, "layer_feature", id, "UPDATE", &[]).await?;
+        if old_bbox != Some(bbox) {
+            self.rethin_layer(saved.layer_id).await?;
+        }
         self.notify_boxes(ChangeKind::Layer, saved.layer_id, old_bbox.into_iter().chain([bbox]).collect());
         Ok(saved)
     }
@@ -529,8 +608,60 @@ impl Catalog {
         let feature = self.store.layer_feature(id).await?.ok_or_else(|| AppError::not_found("layer feature", id))?;
         self.store.delete_layer_feature(id).await?;
         self.audit(actor, "layer_feature", id, "DELETE", &[]).await?;
+        self.rethin_layer(feature.layer_id).await?;
         self.notify_boxes(ChangeKind::Layer, feature.layer_id, Bbox::of(&feature.geometry).into_iter().collect());
         Ok(id)
+    }
+
+    /// Recomputes which zoom each feature of a layer shows from, after a
+    /// feature moved or went (the first feature of a cell may have changed),
+    /// writes the features whose zoom changed and drops their tiles. A layer
+    /// that was never thinned and has at most [`thinning::TILE_BUDGET`]
+    /// features cannot need it: nothing is read.
+    pub async fn rethin_layer(&self, layer_id: i64) -> AppResult<()> {
+        let _one_at_a_time = self.imports.rethinning.lock().await;
+        let Some(layer) = self.store.layer(layer_id).await? else { return Ok(()) };
+        if layer.tile_full_zoom == Some(0) && layer.source.feature_count <= thinning::TILE_BUDGET as u64 {
+            return Ok(());
+        }
+        let (ids, current, planner) = self.store.layer_thinning_inputs(layer_id).await?;
+        let plan = tokio::task::spawn_blocking(move || planner.finish())
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("thinning a layer: {e}")))?;
+        let thinned = plan.thinned();
+        let changes: Vec<(i64, Option<i16>)> = ids
+            .iter()
+            .zip(&current)
+            .zip(&plan.min_zoom)
+            .filter_map(|((&id, &now), &z)| {
+                let wanted = thinned.then_some(i16::from(z));
+                (now != wanted).then_some((id, wanted))
+            })
+            .collect();
+        if changes.is_empty() && layer.tile_full_zoom == Some(plan.full_zoom) {
+            return Ok(());
+        }
+        self.store.set_layer_thinning(layer_id, &changes, plan.full_zoom).await?;
+        // The tiles of the features whose zoom changed; past a few hundred, all of the layer's.
+        let ids: Vec<i64> = changes.iter().map(|(id, _)| *id).collect();
+        match ids.len() {
+            0 => {}
+            1..=500 => {
+                let boxes = self.store.layer_feature_boxes(&ids).await?;
+                self.notify_boxes(ChangeKind::Layer, layer_id, boxes);
+            }
+            _ => self.notify_boxes(ChangeKind::Layer, layer_id, Vec::new()),
+        }
+        Ok(())
+    }
+
+    /// Computes the thinning of layers imported before it existed (once, after the migration that added it).
+    pub async fn thin_older_layers(&self) -> AppResult<usize> {
+        let ids = self.store.layers_without_thinning().await?;
+        for id in &ids {
+            self.rethin_layer(*id).await?;
+        }
+        Ok(ids.len())
     }
 }
 

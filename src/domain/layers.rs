@@ -54,6 +54,10 @@ pub struct Layer {
     pub id: i64,
     pub meta: LayerMeta,
     pub source: LayerSource,
+    /// The zoom from which the layer's tiles show every feature; below it,
+    /// dense tiles are thinned (see `tiles::thinning`). 0: never thinned;
+    /// `None`: not computed yet (a layer imported before thinning existed).
+    pub tile_full_zoom: Option<u8>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -425,13 +425,15 @@ impl Import {
     }
 }
 
-/// Where an import is; pushed by `importProgress` at each batch written.
+/// Where an import is; pushed by `importProgress` as the file is read and at each batch written.
 #[derive(SimpleObject)]
 pub struct ImportProgress {
     pub id: ID,
     pub status: ImportStatus,
-    /// While the import runs: features read and kept so far; once it has
-    /// ended: every feature read, skipped ones included.
+    /// While the file is read: features read and kept so far; once it is
+    /// read: every feature read, skipped ones included. A file of more than
+    /// 4 096 features is read once to plan its tiles, then again to write
+    /// it: `featuresWritten` grows after `featuresRead` is complete.
     pub features_read: u64,
     /// Features written (inside the import's transaction until it succeeds).
     pub features_written: u64,

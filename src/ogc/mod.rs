@@ -703,6 +703,7 @@ fn exported_layer(id: &str, title: &str, description: &str, features: &[domain::
             bbox: None,
             attributes,
         },
+        tile_full_zoom: Some(0),
         created_by: None,
         created_at: now,
         updated_at: now,

@@ -106,6 +106,7 @@ fn decode_layer(m: layer::Model) -> StorageResult<Layer> {
             bbox,
             attributes,
         },
+        tile_full_zoom: m.tile_full_zoom.map(|z| z.clamp(0, 255) as u8),
         created_by: m.created_by,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -181,9 +182,11 @@ impl LayerWriter {
         self.layer_id
     }
 
-    pub async fn write(&mut self, features: &[CheckedFeature]) -> StorageResult<()> {
-        for chunk in features.chunks(INSERT_ROWS) {
-            let rows = chunk.iter().map(|f| layer_feature::ActiveModel {
+    /// Inserts features in file order; `min_zoom` (one per feature) when the layer is thinned.
+    pub async fn write(&mut self, features: &[CheckedFeature], min_zoom: Option<&[u8]>) -> StorageResult<()> {
+        for (n, chunk) in features.chunks(INSERT_ROWS).enumerate() {
+            let zooms = min_zoom.map(|z| &z[n * INSERT_ROWS..]);
+            let rows = chunk.iter().enumerate().map(|(i, f)| layer_feature::ActiveModel {
                 id: NotSet,
                 layer_id: Set(self.layer_id),
                 source_id: Set(f.source_id.clone()),
@@ -193,6 +196,7 @@ impl LayerWriter {
                 min_lat: Set(f.bbox.min_lat),
                 max_lon: Set(f.bbox.max_lon),
                 max_lat: Set(f.bbox.max_lat),
+                min_zoom: Set(zooms.map(|z| i16::from(z[i]))),
             });
             layer_feature::Entity::insert_many(rows).exec_without_returning(&self.txn).await?;
         }
@@ -210,9 +214,14 @@ impl LayerWriter {
         Ok(())
     }
 
-    /// Records what the file held and commits.
-    pub async fn finish(self, source: &LayerSource, meta: &LayerMeta) -> StorageResult<Layer> {
-        let mut m = layer::ActiveModel { id: Unchanged(self.layer_id), updated_at: Set(now()), ..Default::default() };
+    /// Records what the file held, and the zoom from which its tiles show every feature, and commits.
+    pub async fn finish(self, source: &LayerSource, meta: &LayerMeta, tile_full_zoom: u8) -> StorageResult<Layer> {
+        let mut m = layer::ActiveModel {
+            id: Unchanged(self.layer_id),
+            updated_at: Set(now()),
+            tile_full_zoom: Set(Some(i16::from(tile_full_zoom))),
+            ..Default::default()
+        };
         source_columns(source, &mut m);
         meta_columns(meta, &mut m);
         let saved = m.update(&self.txn).await?;
@@ -229,6 +238,7 @@ impl Store {
         let mut m = layer::ActiveModel {
             id: NotSet,
             raster: Set(None),
+            tile_full_zoom: Set(None),
             created_by: Set(created_by),
             created_at: Set(now),
             updated_at: Set(now),
@@ -361,6 +371,7 @@ impl Store {
             min_lat: Set(bbox.min_lat),
             max_lon: Set(bbox.max_lon),
             max_lat: Set(bbox.max_lat),
+            min_zoom: NotSet,
         };
         let Some(saved) = missing_is_none(m.update(&self.db).await)? else { return Ok(None) };
         self.refresh_layer_extent(saved.layer_id).await?;
@@ -372,6 +383,130 @@ impl Store {
         layer_feature::Entity::delete_by_id(id).exec(&self.db).await?;
         self.refresh_layer_extent(found.layer_id).await?;
         Ok(Some(found.layer_id))
+    }
+
+    /// Every feature's box and current `min_zoom`, in id order (the file's
+    /// order), streamed into a thinning planner: what re-thinning a layer reads.
+    pub async fn layer_thinning_inputs(
+        &self,
+        layer_id: i64,
+    ) -> StorageResult<(Vec<i64>, Vec<Option<i16>>, crate::tiles::thinning::Planner)> {
+        use async_graphql::futures_util::TryStreamExt;
+        let mut rows = layer_feature::Entity::find()
+            .select_only()
+            .columns([
+                layer_feature::Column::Id,
+                layer_feature::Column::MinLon,
+                layer_feature::Column::MinLat,
+                layer_feature::Column::MaxLon,
+                layer_feature::Column::MaxLat,
+                layer_feature::Column::MinZoom,
+            ])
+            .filter(layer_feature::Column::LayerId.eq(layer_id))
+            .order_by(layer_feature::Column::Id, Order::Asc)
+            .into_tuple::<(i64, f64, f64, f64, f64, Option<i16>)>()
+            .stream(&self.db)
+            .await?;
+        let (mut ids, mut zooms, mut planner) = (Vec::new(), Vec::new(), crate::tiles::thinning::Planner::default());
+        while let Some((id, min_lon, min_lat, max_lon, max_lat, zoom)) = rows.try_next().await? {
+            planner.push(&Bbox { min_lon, min_lat, max_lon, max_lat });
+            ids.push(id);
+            zooms.push(zoom);
+        }
+        Ok((ids, zooms, planner))
+    }
+
+    /// Sets the `min_zoom` of the listed features and the layer's full zoom, in one transaction.
+    pub async fn set_layer_thinning(
+        &self,
+        layer_id: i64,
+        changes: &[(i64, Option<i16>)],
+        full_zoom: u8,
+    ) -> StorageResult<()> {
+        let txn = self.db.begin().await?;
+        for chunk in changes.chunks(INSERT_ROWS) {
+            // Integers only, written by ODG: inlined, one statement per chunk on both backends.
+            let cases: String = chunk
+                .iter()
+                .map(|(id, z)| format!(" WHEN {id} THEN {}", z.map_or("NULL".to_owned(), |z| z.to_string())))
+                .collect();
+            let ids: Vec<String> = chunk.iter().map(|(id, _)| id.to_string()).collect();
+            let sql = format!("UPDATE layer_feature SET min_zoom = CASE id{cases} END WHERE id IN ({})", ids.join(","));
+            txn.execute_unprepared(&sql).await?;
+        }
+        let m = layer::ActiveModel {
+            id: Unchanged(layer_id),
+            tile_full_zoom: Set(Some(i16::from(full_zoom))),
+            ..Default::default()
+        };
+        missing_is_none(m.update(&txn).await)?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The boxes of the listed features.
+    pub async fn layer_feature_boxes(&self, ids: &[i64]) -> StorageResult<Vec<Bbox>> {
+        let mut boxes = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(INSERT_ROWS) {
+            let rows: Vec<(f64, f64, f64, f64)> = layer_feature::Entity::find()
+                .select_only()
+                .columns([
+                    layer_feature::Column::MinLon,
+                    layer_feature::Column::MinLat,
+                    layer_feature::Column::MaxLon,
+                    layer_feature::Column::MaxLat,
+                ])
+                .filter(layer_feature::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            boxes.extend(rows.into_iter().map(|(min_lon, min_lat, max_lon, max_lat)| Bbox {
+                min_lon,
+                min_lat,
+                max_lon,
+                max_lat,
+            }));
+        }
+        Ok(boxes)
+    }
+
+    /// Vector layers whose thinning was never computed (imported before it existed).
+    pub async fn layers_without_thinning(&self) -> StorageResult<Vec<i64>> {
+        Ok(layer::Entity::find()
+            .select_only()
+            .column(layer::Column::Id)
+            .filter(layer::Column::TileFullZoom.is_null())
+            .order_by(layer::Column::Id, Order::Asc)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// SQLite: the features of a thinned layer meeting `window` that show at
+    /// zoom `z`, in id order, from the (lon, lat, zoom) R*Tree.
+    pub async fn thinned_layer_features(&self, layer_id: i64, window: Bbox, z: u8) -> StorageResult<Vec<LayerFeature>> {
+        let rows = layer_feature::Entity::find()
+            .filter(layer_feature::Column::LayerId.eq(layer_id))
+            .filter(Expr::cust_with_values(
+                "\"layer_feature\".\"id\" IN (SELECT id FROM layer_feature_zoom_rtree \
+                 WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ? AND min_zoom <= ?)",
+                [
+                    Value::from(window.min_lon),
+                    Value::from(window.max_lon),
+                    Value::from(window.min_lat),
+                    Value::from(window.max_lat),
+                    Value::from(i32::from(z)),
+                ],
+            ))
+            .order_by(layer_feature::Column::Id, Order::Asc)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|m| {
+                let g = geometry::decode("layer_feature", m.id, &m.geom_wkb)?;
+                decode_feature(m, g)
+            })
+            .collect()
     }
 
     async fn refresh_layer_extent(&self, layer_id: i64) -> StorageResult<()> {
@@ -588,6 +723,7 @@ impl Store {
         mvt_layer: &str,
         columns: &[TileColumn<'_>],
         (z, x, y): (u8, u32, u32),
+        thinned: Option<Bbox>,
     ) -> StorageResult<Option<Vec<u8>>> {
         use crate::import::AttributeType;
         let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
@@ -605,28 +741,34 @@ impl Store {
             };
             select.push_str(&format!(", {value} AS {}", quote(c.name)));
         }
+        let window = match thinned {
+            None => "geom && ST_Transform(ST_TileEnvelope($2, $3, $4, margin => 64.0 / 4096), 4326)".to_owned(),
+            // The expression of layer_feature_zoom_idx: features meeting the box with min_zoom <= z.
+            Some(_) => "min_zoom IS NOT NULL AND ST_MakeLine(ST_MakePoint(min_lon, min_lat, min_zoom::float8), \
+                 ST_MakePoint(max_lon, max_lat, min_zoom::float8)) &&& \
+                 ST_MakeLine(ST_MakePoint($6, $7, 0), ST_MakePoint($8, $9, $2::float8))"
+                .to_owned(),
+        };
         let sql = format!(
             "SELECT ST_AsMVT(q, $1, 4096, 'geom', 'odg_fid') AS tile, count(*) AS n FROM (\
                SELECT {select}, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($2, $3, $4), 4096, 64, true) AS geom \
                FROM layer_feature \
-               WHERE layer_id = $5 AND geom && ST_Transform(ST_TileEnvelope($2, $3, $4, margin => 64.0 / 4096), 4326) \
+               WHERE layer_id = $5 AND {window} \
                ORDER BY id\
              ) q WHERE geom IS NOT NULL"
         );
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                [
-                    Value::from(mvt_layer.to_owned()),
-                    Value::from(i32::from(z)),
-                    Value::from(x as i32),
-                    Value::from(y as i32),
-                    Value::from(layer_id),
-                ],
-            ))
-            .await?;
+        let mut values = vec![
+            Value::from(mvt_layer.to_owned()),
+            Value::from(i32::from(z)),
+            Value::from(x as i32),
+            Value::from(y as i32),
+            Value::from(layer_id),
+        ];
+        if let Some(b) = thinned {
+            values.extend([b.min_lon, b.min_lat, b.max_lon, b.max_lat].map(Value::from));
+        }
+        let row =
+            self.db.query_one_raw(Statement::from_sql_and_values(self.db.get_database_backend(), sql, values)).await?;
         let Some(row) = row else { return Ok(None) };
         let n: i64 = row.try_get("", "n")?;
         if n == 0 {

@@ -5,6 +5,7 @@
 mod cache;
 mod mvt;
 mod raster;
+pub mod thinning;
 
 pub use cache::TileCache;
 
@@ -330,14 +331,24 @@ fn tile_params(id: TileId, ordering: domain::Ordering) -> ListParams {
 pub async fn build_layer_tile(catalog: &Catalog, layer: &domain::Layer, id: TileId) -> AppResult<Option<Vec<u8>>> {
     let attributes = tile_attributes(layer);
     let name = layer_source(layer.id);
+    // Below the layer's full zoom, dense tiles keep the features that show at this zoom.
+    let thinned = layer.tile_full_zoom.is_some_and(|full| id.z < full).then(|| {
+        let (west, south, east, north) = id.bounds_with_buffer();
+        Bbox { min_lon: west, min_lat: south, max_lon: east, max_lat: north }
+    });
     if catalog.store().backend() == crate::storage::Backend::Postgis {
         // Built by the database: no feature crosses the wire.
         let columns: Vec<crate::storage::TileColumn> =
             attributes.iter().map(|a| crate::storage::TileColumn { name: &a.name, kind: a.kind }).collect();
-        return Ok(catalog.store().postgis_layer_tile(layer.id, &name, &columns, (id.z, id.x, id.y)).await?);
+        return Ok(catalog.store().postgis_layer_tile(layer.id, &name, &columns, (id.z, id.x, id.y), thinned).await?);
     }
-    let params = tile_params(id, domain::Ordering::default());
-    let features = catalog.store().list_layer_features(layer.id, &[], &params).await?.items;
+    let features = match thinned {
+        Some(window) => catalog.store().thinned_layer_features(layer.id, window, id.z).await?,
+        None => {
+            let params = tile_params(id, domain::Ordering::default());
+            catalog.store().list_layer_features(layer.id, &[], &params).await?.items
+        }
+    };
     let mut tile = Tile::new(EXTENT);
     let mut mvt_layer = tile.create_layer(&name);
     let mut count = 0usize;

@@ -772,7 +772,7 @@ crate::on_both_backends!(
 );
 
 /// (feature id, properties as text) of each feature of a tile, sorted.
-fn tile_features(bytes: Vec<u8>) -> Vec<(u64, std::collections::BTreeMap<String, String>)> {
+pub(crate) fn tile_features(bytes: Vec<u8>) -> Vec<(u64, std::collections::BTreeMap<String, String>)> {
     let reader = mvt_reader::Reader::new(bytes).expect("a valid MVT");
     let mut out: Vec<_> = reader
         .get_features(0)

@@ -17,4 +17,5 @@ mod raster_tiles;
 mod resilience;
 mod security;
 mod storage;
+mod thinning;
 mod tiles;
