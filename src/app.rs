@@ -20,6 +20,8 @@ pub struct App {
     grace: Duration,
     /// `/metrics` on its own address, when `ODG_METRICS_BIND` is set.
     metrics_listener: Option<(TcpListener, axum::Router)>,
+    /// Tasks that live as long as the server: the link to other instances.
+    background: Vec<tokio::task::AbortHandle>,
 }
 
 /// Opens the configured database (creating the SQLite file and its folder
@@ -53,6 +55,15 @@ impl App {
             tracing::warn!(interrupted, "imports interrupted by the last stop are marked FAILED");
         }
         let catalog = Catalog::new(store);
+        // Layers imported before tile thinning existed get it in the background; their tiles are whole meanwhile.
+        let thinning = catalog.clone();
+        tokio::spawn(async move {
+            match thinning.thin_older_layers().await {
+                Ok(0) => {}
+                Ok(layers) => tracing::info!(layers, "tile thinning computed for older layers"),
+                Err(e) => tracing::error!(error = %e.into_anyhow(), "cannot compute the tile thinning of older layers"),
+            }
+        });
         if demo {
             let seeded =
                 crate::demo::seed(&catalog).await.map_err(|e| e.into_anyhow().context("loading the demo data"))?;
@@ -92,9 +103,21 @@ impl App {
             None => None,
         };
         let router = http::router(state, options);
+        // Other instances on the same PostgreSQL database tell this one what they change, and the reverse.
+        let background = match catalog.store().backend() {
+            crate::storage::Backend::Postgis => crate::peers::start(catalog.clone(), config.database_url()).await,
+            crate::storage::Backend::Sqlite => Vec::new(),
+        };
         let listener =
             TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
-        Ok(App { listener, router, catalog, grace: Duration::from_secs(config.shutdown_grace_secs), metrics_listener })
+        Ok(App {
+            listener,
+            router,
+            catalog,
+            grace: Duration::from_secs(config.shutdown_grace_secs),
+            metrics_listener,
+            background,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -144,6 +167,7 @@ impl App {
         if let Some(server) = metrics_server {
             server.abort();
         }
+        self.background.iter().for_each(tokio::task::AbortHandle::abort);
         self.catalog.store().clone().close().await?;
         Ok(())
     }

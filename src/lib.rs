@@ -16,6 +16,7 @@ pub mod http;
 pub mod import;
 pub mod metrics;
 pub mod ogc;
+pub mod peers;
 pub mod spatial;
 pub mod storage;
 pub mod telemetry;

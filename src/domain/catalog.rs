@@ -37,6 +37,8 @@ pub struct Change {
     pub kind: ChangeKind,
     pub id: i64,
     pub bboxes: Vec<spatial::Bbox>,
+    /// Made by another ODG instance on the same database (see `crate::peers`), not by this one.
+    pub from_peer: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub enum ChangeKind {
     Infrastructure,
     /// A layer made from an imported file (its features, metadata or style).
     Layer,
+    /// Changes were missed (a peer's link was lost): anything may have changed.
+    Everything,
 }
 
 /// Changes a slow listener may fall behind by before it must assume everything changed.
@@ -140,7 +144,12 @@ impl Catalog {
 
     pub(super) fn notify_boxes(&self, kind: ChangeKind, id: i64, bboxes: Vec<spatial::Bbox>) {
         // No listener is not an error.
-        let _ = self.changes.send(Change { kind, id, bboxes });
+        let _ = self.changes.send(Change { kind, id, bboxes, from_peer: false });
+    }
+
+    /// Passes on a change another ODG instance made, to this one's caches.
+    pub fn relay(&self, change: Change) {
+        let _ = self.changes.send(Change { from_peer: true, ..change });
     }
 
     pub fn store(&self) -> &Store {

@@ -15,7 +15,7 @@ use super::{
 use crate::error::{AppError, AppResult};
 use crate::import::{self, CheckedFeature, Crs, ImportError, ImportLimits, Summary};
 use crate::spatial::Bbox;
-use crate::tiles::thinning;
+use crate::spatial::thinning;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -55,7 +55,7 @@ pub struct Layer {
     pub meta: LayerMeta,
     pub source: LayerSource,
     /// The zoom from which the layer's tiles show every feature; below it,
-    /// dense tiles are thinned (see `tiles::thinning`). 0: never thinned;
+    /// dense tiles are thinned (see `spatial::thinning`). 0: never thinned;
     /// `None`: not computed yet (a layer imported before thinning existed).
     pub tile_full_zoom: Option<u8>,
     pub created_by: Option<i64>,

@@ -390,7 +390,7 @@ impl Store {
     pub async fn layer_thinning_inputs(
         &self,
         layer_id: i64,
-    ) -> StorageResult<(Vec<i64>, Vec<Option<i16>>, crate::tiles::thinning::Planner)> {
+    ) -> StorageResult<(Vec<i64>, Vec<Option<i16>>, crate::spatial::thinning::Planner)> {
         use async_graphql::futures_util::TryStreamExt;
         let mut rows = layer_feature::Entity::find()
             .select_only()
@@ -407,7 +407,7 @@ impl Store {
             .into_tuple::<(i64, f64, f64, f64, f64, Option<i16>)>()
             .stream(&self.db)
             .await?;
-        let (mut ids, mut zooms, mut planner) = (Vec::new(), Vec::new(), crate::tiles::thinning::Planner::default());
+        let (mut ids, mut zooms, mut planner) = (Vec::new(), Vec::new(), crate::spatial::thinning::Planner::default());
         while let Some((id, min_lon, min_lat, max_lon, max_lat, zoom)) = rows.try_next().await? {
             planner.push(&Bbox { min_lon, min_lat, max_lon, max_lat });
             ids.push(id);

@@ -88,6 +88,7 @@ impl TileCache {
     fn invalidate(&self, change: &Change) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         let sources: Vec<String> = match change.kind {
+            ChangeKind::Everything => return self.clear(),
             ChangeKind::Deposit => vec!["deposits".into(), "domain".into()],
             ChangeKind::ExploitationArea => vec!["exploitation-areas".into(), "domain".into()],
             ChangeKind::Infrastructure => vec!["infrastructure".into(), "domain".into()],

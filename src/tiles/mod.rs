@@ -5,7 +5,6 @@
 mod cache;
 mod mvt;
 mod raster;
-pub mod thinning;
 
 pub use cache::TileCache;
 
@@ -65,7 +64,9 @@ fn tile_attributes(layer: &domain::Layer) -> Vec<&crate::import::Attribute> {
         .map(|names| names.iter().filter_map(Value::as_str).collect());
     layer.source.attributes.iter().filter(|a| chosen.as_ref().is_none_or(|c| c.contains(&a.name.as_str()))).collect()
 }
-const MAX_ZOOM: u8 = 22;
+
+/// The deepest zoom served.
+const MAX_ZOOM: u8 = crate::spatial::thinning::LAST_ZOOM;
 
 #[derive(Clone)]
 pub struct TilesState {

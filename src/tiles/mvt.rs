@@ -32,7 +32,7 @@ impl TileId {
     /// Fractional tile position (in tiles at this zoom) of a lon/lat.
     fn tile_position(self, lon: f64, lat: f64) -> (f64, f64) {
         let n = f64::from(1u32 << self.z);
-        let (x, y) = web_mercator(lon, lat);
+        let (x, y) = crate::spatial::web_mercator(lon, lat);
         (x * n, y * n)
     }
 
@@ -58,15 +58,6 @@ impl TileId {
         let (east, south) = self.to_lon_lat(f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER);
         (west.max(-180.0), south.max(-85.06), east.min(180.0), north.min(85.06))
     }
-}
-
-/// Longitude/latitude → Web Mercator as a fraction of the world (0..1 for
-/// longitudes in range), y growing southwards as tile rows do.
-pub fn web_mercator(lon: f64, lat: f64) -> (f64, f64) {
-    let lat = lat.clamp(-85.051_128_779_806_59, 85.051_128_779_806_59).to_radians();
-    let x = (lon + 180.0) / 360.0;
-    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
-    (x, y)
 }
 
 /// A geometry clipped to the tile's buffered bounds, in tile space, or

@@ -108,11 +108,27 @@ pub async fn spawn_empty(backend: Backend) -> Option<TestApp> {
 
 /// The server with extra configuration variables.
 pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) -> Option<TestApp> {
-    let dir = tempfile::tempdir().expect("temp dir");
     let database = match backend {
         Backend::Sqlite => None,
         Backend::Postgis => Some(ThrowawayDatabase::create(true).await?),
     };
+    Some(start(database, None, demo, extra).await)
+}
+
+/// A second server on the database of `first` (PostGIS), as behind a load
+/// balancer; `first` owns the database and must outlive it.
+pub async fn spawn_beside(first: &TestApp, extra: &[(&str, &str)]) -> TestApp {
+    let url = first.database_url().expect("a PostgreSQL database to share");
+    start(None, Some(url), false, extra).await
+}
+
+async fn start(
+    database: Option<ThrowawayDatabase>,
+    shared_url: Option<String>,
+    demo: bool,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
     let mut vars: HashMap<&str, String> = HashMap::new();
     vars.insert("ODG_BIND", "127.0.0.1:0".into());
     vars.insert("ODG_DATA_DIR", dir.path().display().to_string());
@@ -124,15 +140,15 @@ pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) ->
     for (k, v) in extra {
         vars.insert(k, v.to_string());
     }
-    if let Some(db) = &database {
-        vars.insert("DATABASE_URL", db.url.clone());
+    if let Some(url) = database.as_ref().map(|db| db.url.clone()).or(shared_url.clone()) {
+        vars.insert("DATABASE_URL", url);
     }
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
     let app = App::build(&config, demo).await.unwrap_or_else(|e| panic!("server did not start: {e:#}"));
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_port = app.metrics_port();
     let catalog = app.catalog().clone();
-    if !demo {
+    if !demo && shared_url.is_none() {
         let draft = odg::domain::UserDraft {
             username: "admin".into(),
             email: "admin@test.example".into(),
@@ -153,7 +169,7 @@ pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) ->
     });
     let client = reqwest::Client::new();
     let admin_token = login(&client, &address, "admin", PASSWORD).await["accessToken"].as_str().unwrap().to_string();
-    Some(TestApp {
+    TestApp {
         admin_token,
         metrics_port,
         address,
@@ -163,7 +179,7 @@ pub async fn spawn_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) ->
         server: Some(server),
         dir,
         database,
-    })
+    }
 }
 
 /// Signs in; returns the `login` payload (accessToken, refreshToken, user).

@@ -191,3 +191,39 @@ async fn an_edit_evicts_exactly_the_cached_tiles_it_touches() {
     assert_eq!(cache_state(&fetch(&app, "deposits", (8, 137, 127)).await), "MISS");
     assert_eq!(cache_state(&fetch(&app, "infrastructure", MOANDA_Z8).await), "HIT");
 }
+
+/// Two instances on one PostgreSQL database (a load balancer in front): an
+/// edit made through one evicts, on the other, exactly the cached tiles it touches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_on_one_instance_evicts_the_tiles_another_instance_cached() {
+    let Some(first) = spawn_app(Backend::Postgis).await else { return };
+    // Public read, as the demo server has: tiles without a token.
+    let second = crate::helpers::spawn_beside(&first, &[("ODG_PUBLIC_READ", "true")]).await;
+    let cache_state = |r: &reqwest::Response| r.headers()["x-cache"].to_str().unwrap().to_string();
+    let (old_place, new_place, elsewhere) = (MOANDA_Z8, (8, 134, 127), (8, 137, 127));
+    for tile in [old_place, new_place, elsewhere] {
+        assert_eq!(cache_state(&fetch(&second, "deposits", tile).await), "MISS");
+        assert_eq!(cache_state(&fetch(&second, "deposits", tile).await), "HIT");
+    }
+    let moved = first
+        .graphql(
+            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(moved.get("errors").is_none(), "{moved}");
+    // The notification crosses the database in milliseconds; allow a few seconds on a busy machine.
+    let mut evicted = false;
+    for _ in 0..100 {
+        if cache_state(&fetch(&second, "deposits", old_place).await) == "MISS" {
+            evicted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(evicted, "the old place's tile is evicted on the second instance");
+    let (features, _) = decode(fetch(&second, "deposits", new_place).await.bytes().await.unwrap().to_vec());
+    assert!(features["deposits"].iter().any(|(id, _)| *id == 1), "the second instance shows the deposit where it went");
+    assert_eq!(cache_state(&fetch(&second, "deposits", elsewhere).await), "HIT", "untouched tiles stay cached");
+    second.stop().await;
+}

@@ -1,4 +1,4 @@
--- Low-zoom thinning of dense layers (see src/tiles/thinning.rs).
+-- Low-zoom thinning of dense layers (see src/spatial/thinning.rs).
 -- layer.tile_full_zoom: the zoom from which a tile shows every feature of the
 -- layer (0: never thinned); NULL until computed (layers imported before this
 -- migration get it when ODG starts).

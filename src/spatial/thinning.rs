@@ -11,14 +11,14 @@
 //! backends. The computation is the same Rust code for SQLite and PostGIS:
 //! both serve the same features.
 
-use crate::spatial::Bbox;
+use super::{Bbox, web_mercator};
 
 /// At most this many features in a tile before it is thinned.
 pub const TILE_BUDGET: usize = 4096;
 /// Cells per tile side, as a power of two: 64.
 const GRID_BITS: u32 = 6;
-/// From this zoom on every feature shows (the tiles' maximum zoom).
-const LAST_ZOOM: u8 = super::MAX_ZOOM;
+/// The deepest zoom of vector tiles: from it on every feature shows.
+pub const LAST_ZOOM: u8 = 22;
 /// Bits per axis of a feature's position key: the cells of the last zoom.
 const KEY_BITS: u32 = LAST_ZOOM as u32 + GRID_BITS;
 /// A feature that never becomes a cell wide (a point).
@@ -50,8 +50,8 @@ pub struct Planner {
 
 impl Planner {
     pub fn push(&mut self, bbox: &Bbox) {
-        let (west, north) = super::mvt::web_mercator(bbox.min_lon, bbox.max_lat);
-        let (east, south) = super::mvt::web_mercator(bbox.max_lon, bbox.min_lat);
+        let (west, north) = web_mercator(bbox.min_lon, bbox.max_lat);
+        let (east, south) = web_mercator(bbox.max_lon, bbox.min_lat);
         let scale = (1u64 << KEY_BITS) as f64;
         let cell = |v: f64| ((v * scale) as u64).min((1u64 << KEY_BITS) - 1);
         let key = interleave(cell((west + east) / 2.0), cell((north + south) / 2.0));
@@ -140,7 +140,6 @@ fn interleave(x: u64, y: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tiles::TileId;
 
     fn point(lon: f64, lat: f64) -> Bbox {
         Bbox { min_lon: lon, min_lat: lat, max_lon: lon, max_lat: lat }
@@ -164,19 +163,27 @@ mod tests {
         planner.finish()
     }
 
-    fn containing(lon: f64, lat: f64, z: u8) -> TileId {
-        let (x, y) = crate::tiles::mvt::web_mercator(lon, lat);
+    /// The tile (z, x, y) holding a position.
+    fn containing(lon: f64, lat: f64, z: u8) -> (u8, u32, u32) {
+        let (x, y) = web_mercator(lon, lat);
         let n = f64::from(1u32 << z);
-        TileId { z, x: (x * n) as u32, y: (y * n) as u32 }
+        (z, (x * n) as u32, (y * n) as u32)
     }
 
-    fn shown_in(boxes: &[Bbox], thinning: &Thinning, tile: TileId) -> usize {
-        let (west, south, east, north) = tile.bounds_with_buffer();
+    /// Features of `boxes` meeting the tile and its 64-unit buffer that show at its zoom.
+    fn shown_in(boxes: &[Bbox], thinning: &Thinning, (z, x, y): (u8, u32, u32)) -> usize {
+        let n = f64::from(1u32 << z);
+        let margin = 64.0 / 4096.0;
+        let lon = |tx: f64| tx / n * 360.0 - 180.0;
+        let lat = |ty: f64| (std::f64::consts::PI * (1.0 - 2.0 * ty / n)).sinh().atan().to_degrees();
+        let (x, y) = (f64::from(x), f64::from(y));
+        let (west, east) = (lon(x - margin), lon(x + 1.0 + margin));
+        let (south, north) = (lat(y + 1.0 + margin), lat(y - margin));
         boxes
             .iter()
             .zip(&thinning.min_zoom)
-            .filter(|(b, z)| {
-                **z <= tile.z && b.max_lon >= west && b.min_lon <= east && b.max_lat >= south && b.min_lat <= north
+            .filter(|(b, m)| {
+                **m <= z && b.max_lon >= west && b.min_lon <= east && b.max_lat >= south && b.min_lat <= north
             })
             .count()
     }
