@@ -1,9 +1,12 @@
 //! Raster tiles of GeoTIFF layers: 256×256 PNG in Web Mercator, made on the
 //! fly from the kept file. Each output pixel's centre goes to lon/lat, then
 //! to the raster's CRS, then through the inverse geotransform to the
-//! nearest source pixel. Only the TIFF strips or tiles a tile needs are
-//! decoded, kept in a small LRU shared by all layers; nodata and the
-//! outside are transparent. One band is coloured with a ramp (the layer
+//! nearest source pixel. A zoomed-out tile reads the file's overviews (the
+//! reduced-resolution images `gdaladdo` or a COG puts after the main one):
+//! the coarsest one still at least as fine as the tile's pixels, so its
+//! cost follows the tile, not the raster. Only the TIFF strips or tiles a
+//! tile needs are decoded, kept in a small LRU shared by all layers; nodata
+//! and the outside are transparent. One band is coloured with a ramp (the layer
 //! style's `rasterRamp`, else viridis from the band's minimum to maximum);
 //! three or four bands are red, green, blue (and alpha) as they are.
 
@@ -73,8 +76,20 @@ struct RasterKey {
     modified: Option<SystemTime>,
 }
 
-/// How a TIFF lays out its samples, read once per file.
+/// How a TIFF lays out its images, read once per file: the full
+/// resolution first, then its overviews from the finest to the coarsest.
 struct Layout {
+    levels: Vec<Level>,
+    /// The minimum and maximum of the first band, computed when first needed.
+    range: OnceLock<Option<(f64, f64)>>,
+}
+
+/// One image of the file: the full resolution or an overview.
+struct Level {
+    /// Its directory in the file (0: the full resolution).
+    ifd: usize,
+    width: u32,
+    height: u32,
     chunk_type: ChunkType,
     chunk_width: u32,
     chunk_height: u32,
@@ -85,8 +100,6 @@ struct Layout {
     planar: bool,
     /// Samples per pixel in a decoded chunk: the bands, or 1 when planar.
     stride: usize,
-    /// The minimum and maximum of the first band, computed when first needed.
-    range: OnceLock<Option<(f64, f64)>>,
 }
 
 /// A decoded chunk: its samples, row by row, `width` pixels a row.
@@ -145,7 +158,8 @@ impl Chunk {
 /// What all raster layers share: their layouts and the decoded chunks.
 struct Shared {
     layouts: Cache<RasterKey, Arc<Layout>>,
-    chunks: Cache<(RasterKey, u32), Arc<Chunk>>,
+    /// Keyed by file, level and chunk index.
+    chunks: Cache<(RasterKey, u8, u32), Arc<Chunk>>,
 }
 
 fn shared() -> &'static Shared {
@@ -320,11 +334,12 @@ fn parse_colour(text: &str) -> Option<[u8; 3]> {
 struct ChunkReader<'a> {
     raster: &'a Raster,
     layout: Arc<Layout>,
-    decoder: Option<Decoder<BufReader<File>>>,
+    /// The open file, and the level (directory) it is on.
+    decoder: Option<(Decoder<BufReader<File>>, usize)>,
     /// The chunk used last: neighbouring pixels mostly fall in the same one.
     /// Only one is held, so a tile that spans many chunks stays within the
     /// shared cache's bound.
-    last: Option<(u32, Arc<Chunk>)>,
+    last: Option<(usize, u32, Arc<Chunk>)>,
 }
 
 fn open(raster: &Raster) -> AppResult<Decoder<BufReader<File>>> {
@@ -332,11 +347,13 @@ fn open(raster: &Raster) -> AppResult<Decoder<BufReader<File>>> {
     Decoder::new(BufReader::new(file)).map_err(|e| tiff_error(raster, e))
 }
 
-fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResult<Layout> {
+/// The layout of the image the decoder is on (directory `ifd`).
+fn level_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>, ifd: usize) -> AppResult<Level> {
+    let (width, height) = decoder.dimensions().map_err(|e| tiff_error(raster, e))?;
     let chunk_type = decoder.get_chunk_type();
     let (chunk_width, chunk_height) = decoder.chunk_dimensions();
-    if chunk_width == 0 || chunk_height == 0 {
-        return Err(tiff_error(raster, "chunks of no size"));
+    if chunk_width == 0 || chunk_height == 0 || width == 0 || height == 0 {
+        return Err(tiff_error(raster, "an image or chunks of no size"));
     }
     let planar = decoder
         .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
@@ -360,12 +377,15 @@ fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResu
             ),
         ));
     }
-    let down = raster.height.div_ceil(chunk_height);
+    let down = height.div_ceil(chunk_height);
     let across = match chunk_type {
         ChunkType::Strip => 1,
-        ChunkType::Tile => raster.width.div_ceil(chunk_width),
+        ChunkType::Tile => width.div_ceil(chunk_width),
     };
-    Ok(Layout {
+    Ok(Level {
+        ifd,
+        width,
+        height,
         chunk_type,
         chunk_width,
         chunk_height,
@@ -373,8 +393,30 @@ fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResu
         per_band: across * down,
         planar,
         stride,
-        range: OnceLock::new(),
     })
+}
+
+/// The full resolution and the overviews that follow it: directories
+/// marked as reduced-resolution images (`NewSubfileType` bit 0), smaller
+/// than the one before, with the same bands; masks are left out.
+fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResult<Layout> {
+    let mut levels = vec![level_of(raster, decoder, 0)?];
+    let mut ifd = 0;
+    while decoder.more_images() && levels.len() < 32 {
+        ifd += 1;
+        decoder.next_image().map_err(|e| tiff_error(raster, e))?;
+        let subfile = decoder.find_tag_unsigned::<u32>(Tag::NewSubfileType).map_err(|e| tiff_error(raster, e))?;
+        let samples = decoder.find_tag_unsigned::<u16>(Tag::SamplesPerPixel).map_err(|e| tiff_error(raster, e))?;
+        if subfile != Some(1) || usize::from(samples.unwrap_or(1)) != raster.bands {
+            continue;
+        }
+        let level = level_of(raster, decoder, ifd)?;
+        let previous = levels.last().expect("the full resolution");
+        if level.width < previous.width && level.height < previous.height {
+            levels.push(level);
+        }
+    }
+    Ok(Layout { levels, range: OnceLock::new() })
 }
 
 impl<'a> ChunkReader<'a> {
@@ -386,7 +428,8 @@ impl<'a> ChunkReader<'a> {
             None => {
                 let mut opened = open(raster)?;
                 let layout = Arc::new(layout_of(raster, &mut opened)?);
-                decoder = Some(opened);
+                let on = layout.levels.last().map_or(0, |l| l.ifd);
+                decoder = Some((opened, on));
                 cache.layouts.insert(raster.key.clone(), layout.clone());
                 layout
             }
@@ -394,50 +437,56 @@ impl<'a> ChunkReader<'a> {
         Ok(ChunkReader { raster, layout, decoder, last: None })
     }
 
-    fn decode(&mut self, index: u32) -> AppResult<Chunk> {
+    fn decode(&mut self, level: usize, index: u32) -> AppResult<Chunk> {
+        let l = &self.layout.levels[level];
         if self.decoder.is_none() {
-            self.decoder = Some(open(self.raster)?);
+            self.decoder = Some((open(self.raster)?, 0));
         }
-        let decoder = self.decoder.as_mut().expect("just opened");
-        let width = match self.layout.chunk_type {
-            ChunkType::Strip => self.raster.width,
+        let (decoder, on) = self.decoder.as_mut().expect("just opened");
+        if *on != l.ifd {
+            decoder.seek_to_image(l.ifd).map_err(|e| tiff_error(self.raster, e))?;
+            *on = l.ifd;
+        }
+        let width = match l.chunk_type {
+            ChunkType::Strip => l.width,
             ChunkType::Tile => {
-                let column = (index % self.layout.per_band) % self.layout.across;
-                (self.raster.width - column * self.layout.chunk_width).min(self.layout.chunk_width)
+                let column = (index % l.per_band) % l.across;
+                (l.width - column * l.chunk_width).min(l.chunk_width)
             }
         };
         let data = decoder.read_chunk(index).map_err(|e| tiff_error(self.raster, e))?;
         Ok(Chunk { width: width as usize, data })
     }
 
-    fn chunk(&mut self, index: u32) -> AppResult<Arc<Chunk>> {
-        if let Some((last, chunk)) = &self.last
-            && *last == index
+    fn chunk(&mut self, level: usize, index: u32) -> AppResult<Arc<Chunk>> {
+        if let Some((last_level, last, chunk)) = &self.last
+            && (*last_level, *last) == (level, index)
         {
             return Ok(chunk.clone());
         }
-        let key = (self.raster.key.clone(), index);
+        let key = (self.raster.key.clone(), level as u8, index);
         let chunk = match shared().chunks.get(&key) {
             Some(chunk) => chunk,
             None => {
-                let chunk = Arc::new(self.decode(index)?);
+                let chunk = Arc::new(self.decode(level, index)?);
                 shared().chunks.insert(key, chunk.clone());
                 chunk
             }
         };
-        self.last = Some((index, chunk.clone()));
+        self.last = Some((level, index, chunk.clone()));
         Ok(chunk)
     }
 
-    /// The value of a band at a pixel.
-    fn sample(&mut self, col: u32, row: u32, band: usize) -> AppResult<Option<f64>> {
-        let l = self.layout.clone();
+    /// The value of a band at a pixel of a level.
+    fn sample(&mut self, level: usize, col: u32, row: u32, band: usize) -> AppResult<Option<f64>> {
+        let layout = self.layout.clone();
+        let l = &layout.levels[level];
         let (chunk_col, chunk_row) = (col / l.chunk_width, row / l.chunk_height);
         let mut index = chunk_row * l.across + if l.chunk_type == ChunkType::Tile { chunk_col } else { 0 };
         if l.planar {
             index += band as u32 * l.per_band;
         }
-        let chunk = self.chunk(index)?;
+        let chunk = self.chunk(level, index)?;
         let (x, y) = (
             (col - if l.chunk_type == ChunkType::Tile { chunk_col * l.chunk_width } else { 0 }) as usize,
             (row - chunk_row * l.chunk_height) as usize,
@@ -447,15 +496,18 @@ impl<'a> ChunkReader<'a> {
     }
 
     /// The minimum and maximum of the first band (nodata left out),
-    /// computed once per file, a chunk at a time, outside the cache.
+    /// computed once per file, a chunk at a time, outside the cache, from
+    /// the coarsest overview when there is one (approximate, as GDAL's
+    /// approximate statistics, and cheap whatever the raster's size).
     fn range(&mut self) -> AppResult<Option<(f64, f64)>> {
         if let Some(range) = self.layout.range.get() {
             return Ok(*range);
         }
+        let level = self.layout.levels.len() - 1;
+        let (chunks, stride) = (self.layout.levels[level].per_band, self.layout.levels[level].stride);
         let mut range: Option<(f64, f64)> = None;
-        for index in 0..self.layout.per_band {
-            let chunk = self.decode(index)?;
-            let stride = self.layout.stride;
+        for index in 0..chunks {
+            let chunk = self.decode(level, index)?;
             for i in (0..chunk.len()).step_by(stride) {
                 let Some(v) = chunk.value(i) else { continue };
                 if is_nodata(v, self.raster.nodata) {
@@ -465,6 +517,19 @@ impl<'a> ChunkReader<'a> {
             }
         }
         Ok(*self.layout.range.get_or_init(|| range))
+    }
+
+    /// The coarsest level whose pixels are at most `step` full-resolution pixels wide.
+    fn level_for(&self, step: f64) -> usize {
+        let full = f64::from(self.layout.levels[0].width);
+        self.layout.levels.iter().rposition(|l| full / f64::from(l.width) <= step).unwrap_or(0)
+    }
+
+    /// The pixel of `level` covering a full-resolution pixel.
+    fn scaled(&self, level: usize, col: u32, row: u32) -> (u32, u32) {
+        let (full, l) = (&self.layout.levels[0], &self.layout.levels[level]);
+        let scale = |v: u32, from: u32, to: u32| ((u64::from(v) * u64::from(to) / u64::from(from)) as u32).min(to - 1);
+        (scale(col, full.width, l.width), scale(row, full.height, l.height))
     }
 }
 
@@ -499,6 +564,22 @@ fn render(raster: &Raster, ramp: Option<Ramp>, tile: TileId) -> AppResult<Option
         },
     };
     let size = TILE_SIZE as usize;
+    // Full-resolution pixels per tile pixel, measured across the tile's centre.
+    let source_pixel = |px: f64, py: f64| -> Option<(f64, f64)> {
+        let per_pixel = 1.0 / f64::from(TILE_SIZE);
+        let (lon, lat) = lon_lat(tile.z, f64::from(tile.x) + px * per_pixel, f64::from(tile.y) + py * per_pixel);
+        let (x, y) = raster.crs.from_wgs84(lon, lat).ok()?;
+        let (dx, dy) = (x - gt[0], y - gt[3]);
+        Some(((gt[5] * dx - gt[2] * dy) / det, (gt[1] * dy - gt[4] * dx) / det))
+    };
+    let half = f64::from(TILE_SIZE) / 2.0;
+    let step = match (source_pixel(half, half), source_pixel(half + 1.0, half), source_pixel(half, half + 1.0)) {
+        (Some(c), Some(right), Some(down)) => {
+            (right.0 - c.0).hypot(right.1 - c.1).min((down.0 - c.0).hypot(down.1 - c.1))
+        }
+        _ => 1.0,
+    };
+    let level = chunks.level_for(step);
     let mut rgba = vec![0u8; size * size * 4];
     let mut opaque = false;
     for py in 0..size {
@@ -513,10 +594,10 @@ fn render(raster: &Raster, ramp: Option<Ramp>, tile: TileId) -> AppResult<Option
             if !(col >= 0.0 && row >= 0.0 && col < f64::from(raster.width) && row < f64::from(raster.height)) {
                 continue;
             }
-            let (col, row) = (col as u32, row as u32);
+            let (col, row) = chunks.scaled(level, col as u32, row as u32);
             let pixel = &mut rgba[(py * size + px) * 4..][..4];
             if let Some(ramp) = &ramp {
-                let Some(v) = chunks.sample(col, row, 0)? else { continue };
+                let Some(v) = chunks.sample(level, col, row, 0)? else { continue };
                 if is_nodata(v, raster.nodata) {
                     continue;
                 }
@@ -525,7 +606,7 @@ fn render(raster: &Raster, ramp: Option<Ramp>, tile: TileId) -> AppResult<Option
             } else {
                 let mut values = [0f64; 4];
                 for (band, value) in values.iter_mut().enumerate().take(raster.bands.min(4)) {
-                    *value = chunks.sample(col, row, band)?.unwrap_or(f64::NAN);
+                    *value = chunks.sample(level, col, row, band)?.unwrap_or(f64::NAN);
                 }
                 let rgb = &values[..3];
                 if rgb.iter().any(|v| v.is_nan()) || rgb.iter().all(|v| is_nodata(*v, raster.nodata)) {

@@ -108,8 +108,11 @@ fn rgb_geotiff(dir: &Path) -> Vec<u8> {
 
 /// The WGS84 longitude/latitude of the centre of a grid pixel, by `gdaltransform`.
 fn lon_lat(col: usize, row: usize) -> (f64, f64) {
-    let x = WEST + (col as f64 + 0.5) * PIXEL;
-    let y = NORTH - (row as f64 + 0.5) * PIXEL;
+    to_wgs84(WEST + (col as f64 + 0.5) * PIXEL, NORTH - (row as f64 + 0.5) * PIXEL)
+}
+
+/// EPSG:32633 → WGS84 longitude/latitude, by `gdaltransform`.
+fn to_wgs84(x: f64, y: f64) -> (f64, f64) {
     let mut child = Command::new("gdaltransform")
         .args(["-s_srs", "EPSG:32633", "-t_srs", "+proj=longlat +datum=WGS84"])
         .stdin(Stdio::piped())
@@ -285,4 +288,74 @@ async fn an_rgb_geotiff_keeps_its_colours(app: &TestApp) {
     }
 }
 
-crate::on_both_backends!(a_geotiff_layer_is_served_as_png_tiles, an_rgb_geotiff_keeps_its_colours);
+/// A 256 × 256 Byte GeoTIFF of 10 m pixels alternating 0 and 100 (a
+/// checkerboard), tiled 64 × 64, with `overviews` averaged by `gdaladdo`
+/// (every overview pixel is 50).
+fn checkerboard_geotiff(dir: &Path, overviews: &[&str]) -> Vec<u8> {
+    const SIDE: usize = 256;
+    let asc = dir.join("damier.asc");
+    let mut text = format!(
+        "ncols {SIDE}\nnrows {SIDE}\nxllcorner {WEST}\nyllcorner {}\ncellsize 10\n",
+        NORTH - SIDE as f64 * 10.0
+    );
+    for row in 0..SIDE {
+        let line: Vec<&str> = (0..SIDE).map(|col| if (row + col) % 2 == 0 { "0" } else { "100" }).collect();
+        text.push_str(&line.join(" "));
+        text.push('\n');
+    }
+    std::fs::write(&asc, text).unwrap();
+    let tif = dir.join("damier.tif");
+    let (asc, tif_path) = (asc.to_str().unwrap(), tif.to_str().unwrap());
+    gdal(&["gdal_translate", "-q", "-ot", "Byte", "-a_srs", "EPSG:32633", "-co", "TILED=YES", asc, tif_path]);
+    if !overviews.is_empty() {
+        let mut args = vec!["gdaladdo", "-q", "-r", "average", tif_path];
+        args.extend(overviews);
+        gdal(&args);
+    }
+    std::fs::read(&tif).unwrap()
+}
+
+/// The distinct colours of a tile's opaque pixels.
+async fn opaque_colours(app: &TestApp, id: &str, (z, x, y): (u8, u32, u32)) -> std::collections::BTreeSet<[u8; 3]> {
+    let image = Image::decode(&tile_bytes(app, &format!("/tiles/raster/{id}/{z}/{x}/{y}.png")).await);
+    image.0.chunks(4).filter(|p| p[3] == 255).map(|p| [p[0], p[1], p[2]]).collect()
+}
+
+async fn zoomed_out_tiles_read_the_overviews(app: &TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = to_wgs84(WEST + 1280.0, NORTH - 1280.0);
+    let (zoomed_out, _) = tile_and_pixel(11, centre);
+    let (zoomed_in, _) = tile_and_pixel(17, centre);
+    let black = [0, 0, 0];
+    let white = [255, 255, 255];
+    for (name, overviews) in [("damier.tif", vec![]), ("damier-apercus.tif", vec!["2", "4", "8"])] {
+        let done = import(app, name, checkerboard_geotiff(dir.path(), &overviews), None).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{done}");
+        let id = done["layer"]["id"].as_str().unwrap().to_owned();
+        let styled = app
+            .graphql(
+                "mutation($id: ID!) { updateLayer(id: $id, input: { style: { rasterRamp: [[0, \"#000000\"], [100, \"#ffffff\"]] } }) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert!(styled.get("errors").is_none(), "{styled}");
+        // Zoomed in, a tile pixel is finer than a raster pixel: the full resolution, black and white.
+        assert_eq!(opaque_colours(app, &id, zoomed_in).await, [black, white].into(), "{name} at zoom 17");
+        let far = opaque_colours(app, &id, zoomed_out).await;
+        if overviews.is_empty() {
+            // Without overviews, nearest full-resolution pixels: still black and white.
+            assert_eq!(far, [black, white].into(), "{name} at zoom 11");
+        } else {
+            // A zoom-11 pixel is about 7.6 raster pixels: the ×4 overview, grey (50) everywhere.
+            assert_eq!(far.len(), 1, "{name} at zoom 11: {far:?}");
+            let [r, g, b] = *far.first().unwrap();
+            assert!(r == g && g == b && (120..=136).contains(&r), "{name} at zoom 11: {r},{g},{b}");
+        }
+    }
+}
+
+crate::on_both_backends!(
+    a_geotiff_layer_is_served_as_png_tiles,
+    an_rgb_geotiff_keeps_its_colours,
+    zoomed_out_tiles_read_the_overviews
+);
