@@ -739,6 +739,7 @@ async fn nearest<'a, T>(
             ordering: Ordering::DistanceTo(point.clone()),
             offset: 0,
             limit: Some(limit),
+            ..ListParams::default()
         };
         let page = list(params).await?;
         if page.items.len() as u64 >= limit || radius_m >= HALF_EARTH_M {

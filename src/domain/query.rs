@@ -73,6 +73,13 @@ pub struct ListParams {
     pub offset: u64,
     /// `None`: every matching record.
     pub limit: Option<u64>,
+    /// Only records with an id above this one: the next chunk of a long
+    /// read, without re-reading the chunks before (lists in id order only,
+    /// such as a layer's features).
+    pub after_id: Option<i64>,
+    /// The caller knows the total already (a later chunk): `Page::total` is
+    /// 0, and a list refined in Rust stops at the page's end.
+    pub skip_total: bool,
 }
 
 /// One page of a list, with the number of records matching in all.

@@ -306,6 +306,7 @@ pub fn spatial_params(
         ordering: order.unwrap_or_default().to_ordering()?,
         offset,
         limit: Some(limit),
+        ..ListParams::default()
     })
 }
 

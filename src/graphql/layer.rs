@@ -191,6 +191,7 @@ impl Layer {
             ordering: Ordering::default(),
             offset,
             limit: Some(limit),
+            ..ListParams::default()
         };
         let attributes = input.attribute_filters()?;
         let found = catalog(ctx)?.layer_features(viewer(ctx)?, self.0.id, &attributes, &params).await?;

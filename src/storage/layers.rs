@@ -391,7 +391,7 @@ impl Store {
         &self,
         layer_id: i64,
     ) -> StorageResult<(Vec<i64>, Vec<Option<i16>>, crate::spatial::thinning::Planner)> {
-        use async_graphql::futures_util::TryStreamExt;
+        use futures_util::TryStreamExt;
         let mut rows = layer_feature::Entity::find()
             .select_only()
             .columns([

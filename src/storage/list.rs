@@ -78,7 +78,7 @@ async fn page_in_sql<E: Listed>(
 where
     E::Model: Sync,
 {
-    let total = select.clone().count(db).await?;
+    let total = if params.skip_total { 0 } else { select.clone().count(db).await? };
     let (key, direction) = plain_order(&params.ordering);
     let rows = paged(ordered(select, key, direction), params).all(db).await?;
     Ok((rows, total))
@@ -112,6 +112,9 @@ where
     E::Model: Sync,
 {
     let mut select = searched::<E>(condition, params.search.as_deref());
+    if let Some(after) = params.after_id {
+        select = select.filter(E::id().gt(after));
+    }
     match backend {
         Backend::Postgis => {
             for filter in &params.spatial {
@@ -154,12 +157,19 @@ fn decode_all<E: Spatial>(rows: Vec<E::Model>) -> StorageResult<Vec<(E::Model, G
         .collect()
 }
 
-/// SQLite: candidates from the R*Tree, then the exact test, order and page in Rust.
+/// SQLite: candidates from the R*Tree, streamed and tested exactly in Rust.
+/// Memory holds the page, not the candidates: each row is decoded, tested
+/// and dropped unless it falls in the page. Ordered by distance, only
+/// (distance, id) of each match is kept; the page's rows are read after.
 async fn sqlite_refined<E: Spatial>(
     db: &DatabaseConnection,
     mut select: Select<E>,
     params: &ListParams,
-) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)> {
+) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)>
+where
+    E::Model: Sync,
+{
+    use futures_util::TryStreamExt;
     if !params.spatial.is_empty() {
         let Some(window) = params.spatial.iter().map(SpatialFilter::search_box).try_fold(WORLD, intersect) else {
             return Ok((Vec::new(), 0));
@@ -168,27 +178,52 @@ async fn sqlite_refined<E: Spatial>(
             select = select.filter(rtree_condition(E::TABLE, window));
         }
     }
+    let start = params.offset;
+    let end = params.limit.map_or(u64::MAX, |limit| start.saturating_add(limit));
+    let matching = |model: &E::Model| -> StorageResult<Option<Geometry<f64>>> {
+        let geom = geometry::decode(E::TABLE, E::id_of(model), E::wkb_of(model))?;
+        Ok(params.spatial.iter().all(|f| matches(&geom, f)).then_some(geom))
+    };
+    if let Ordering::DistanceTo(target) = &params.ordering {
+        let mut found: Vec<(f64, i64)> = Vec::new();
+        let mut rows = select.stream(db).await?;
+        while let Some(model) = rows.try_next().await? {
+            if let Some(geom) = matching(&model)? {
+                found.push((spatial::distance_m(&geom, target), E::id_of(&model)));
+            }
+        }
+        drop(rows);
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let total = found.len() as u64;
+        let page: Vec<i64> = found
+            .iter()
+            .skip(usize::try_from(start).unwrap_or(usize::MAX))
+            .take(usize::try_from(end - start).unwrap_or(usize::MAX))
+            .map(|(_, id)| *id)
+            .collect();
+        let mut by_id: std::collections::HashMap<i64, E::Model> = std::collections::HashMap::new();
+        for chunk in page.chunks(500) {
+            for model in E::find().filter(E::id().is_in(chunk.iter().copied())).all(db).await? {
+                by_id.insert(E::id_of(&model), model);
+            }
+        }
+        let rows: Vec<E::Model> = page.iter().filter_map(|id| by_id.remove(id)).collect();
+        return decode_all::<E>(rows).map(|d| (d, total));
+    }
     let (key, direction) = plain_order(&params.ordering);
-    let rows = ordered(select, key, direction).all(db).await?;
-    let mut kept = Vec::new();
-    for (model, geom) in decode_all::<E>(rows)? {
-        if params.spatial.iter().all(|f| matches(&geom, f)) {
+    let mut rows = ordered(select, key, direction).stream(db).await?;
+    let (mut total, mut kept) = (0u64, Vec::new());
+    while let Some(model) = rows.try_next().await? {
+        let Some(geom) = matching(&model)? else { continue };
+        if (start..end).contains(&total) {
             kept.push((model, geom));
         }
+        total += 1;
+        if params.skip_total && total >= end {
+            return Ok((kept, 0));
+        }
     }
-    if let Ordering::DistanceTo(target) = &params.ordering {
-        let mut with_distance: Vec<_> =
-            kept.into_iter().map(|(m, g)| (spatial::distance_m(&g, target), E::id_of(&m), m, g)).collect();
-        with_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        kept = with_distance.into_iter().map(|(_, _, m, g)| (m, g)).collect();
-    }
-    let total = kept.len() as u64;
-    let start = (params.offset as usize).min(kept.len());
-    let end = match params.limit {
-        Some(limit) => start.saturating_add(limit as usize).min(kept.len()),
-        None => kept.len(),
-    };
-    Ok((kept.drain(start..end).collect(), total))
+    Ok((kept, if params.skip_total { 0 } else { total }))
 }
 
 const WORLD: Bbox = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };

@@ -9,6 +9,7 @@ on_both_backends!(
     items_page_through_a_collection_with_next_links,
     a_feature_and_errors_answer_as_the_standard_says,
     items_filter_by_date_and_property_and_answer_in_other_crs,
+    a_long_items_page_of_a_layer_streams_in_file_order_within_its_bbox,
 );
 
 async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
@@ -196,4 +197,34 @@ async fn items_filter_by_date_and_property_and_answer_in_other_crs(app: &TestApp
     let (_, by_degrees) = get_json(app, "/collections/deposits/items?limit=100&bbox=12.9,-1.9,13.8,-1.2").await;
     assert_eq!(by_mercator["numberMatched"], by_degrees["numberMatched"]);
     assert_eq!(get_json(app, "/collections/deposits/items?crs=EPSG:9999").await.0, 400);
+}
+
+/// A page longer than a chunk (500 features are read at a time): every
+/// feature in the box once, in file order, from the requested offset.
+async fn a_long_items_page_of_a_layer_streams_in_file_order_within_its_bbox(app: &TestApp) {
+    // A 40 × 40 grid of points, 0.01° apart; the box holds columns and rows 5 to 34.
+    let mut features = Vec::new();
+    let mut inside = Vec::new();
+    for row in 0..40u32 {
+        for col in 0..40u32 {
+            let (lon, lat) = (12.0 + f64::from(col) * 0.01, -1.0 - f64::from(row) * 0.01);
+            features.push(json!({"type": "Feature", "properties": {"n": row * 40 + col},
+                                 "geometry": {"type": "Point", "coordinates": [lon, lat]}}));
+            if (5..35).contains(&col) && (5..35).contains(&row) {
+                inside.push(row * 40 + col);
+            }
+        }
+    }
+    let collection = json!({"type": "FeatureCollection", "features": features}).to_string();
+    let done = crate::layers::import(app, "grille.geojson", collection.into_bytes(), None).await;
+    let id = done["layer"]["id"].as_str().unwrap();
+    let path = format!("/collections/layer-{id}/items?bbox=12.045,-1.345,12.345,-1.045&limit=850&offset=20");
+    let response = app.client.get(format!("{}{path}", app.address)).bearer_auth(&app.admin_token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["numberMatched"], inside.len(), "{path}");
+    assert_eq!(page["numberReturned"], 850, "{path}");
+    let returned: Vec<u32> =
+        page["features"].as_array().unwrap().iter().map(|f| f["properties"]["n"].as_u64().unwrap() as u32).collect();
+    assert_eq!(returned, inside[20..870], "{path}");
 }
