@@ -8,7 +8,8 @@
 
 use crate::domain::{Catalog, Change, ChangeKind};
 use crate::spatial::Bbox;
-use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::sqlx::Connection;
+use sea_orm::sqlx::postgres::{PgConnection, PgListener};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -94,8 +95,10 @@ fn everything() -> Change {
 pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::AbortHandle> {
     let origin: u64 = rand::random();
     let publisher = {
-        let catalog = catalog.clone();
         let mut changes = catalog.subscribe();
+        let url = database_url.clone();
+        // A connection of its own, outside the pool: publishing never waits for a request's connection.
+        let mut connection: Option<PgConnection> = None;
         tokio::spawn(async move {
             loop {
                 let change = match changes.recv().await {
@@ -105,9 +108,10 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
                     Err(RecvError::Lagged(_)) => Change { from_peer: false, ..everything() },
                     Err(RecvError::Closed) => break,
                 };
-                if let Err(e) = catalog.store().notify(CHANNEL, &encode(origin, &change)).await {
+                if let Err(e) = publish(&mut connection, &url, &encode(origin, &change)).await {
                     // The peers lose their link too when the database is away, and clear their caches.
                     tracing::warn!(error = %e, "cannot tell the other ODG instances about a change");
+                    connection = None;
                 }
             }
         })
@@ -152,6 +156,15 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
         }
     });
     vec![publisher.abort_handle(), listener.abort_handle()]
+}
+
+async fn publish(connection: &mut Option<PgConnection>, url: &str, payload: &str) -> Result<(), sea_orm::sqlx::Error> {
+    let connection = match connection {
+        Some(open) => open,
+        None => connection.insert(PgConnection::connect(url).await?),
+    };
+    sea_orm::sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(connection).await?;
+    Ok(())
 }
 
 async fn listen(database_url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {

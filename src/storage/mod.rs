@@ -90,18 +90,6 @@ impl Store {
         Ok(store)
     }
 
-    /// `pg_notify(channel, payload)`: PostgreSQL only (see `crate::peers`).
-    pub async fn notify(&self, channel: &str, payload: &str) -> StorageResult<()> {
-        self.db
-            .execute_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                "SELECT pg_notify($1, $2)",
-                [sea_orm::Value::from(channel.to_owned()), sea_orm::Value::from(payload.to_owned())],
-            ))
-            .await?;
-        Ok(())
-    }
-
     pub fn backend(&self) -> Backend {
         self.backend
     }
