@@ -18,8 +18,10 @@ const CHANNEL: &str = "odg_changes";
 /// PostgreSQL refuses payloads of 8000 bytes or more: past this size the
 /// boxes are left out, which invalidates the whole source.
 const MAX_PAYLOAD: usize = 7000;
-/// Wait before listening again after the database could not be reached.
-const RETRY: Duration = Duration::from_secs(2);
+/// Waits before listening again after the database could not be reached:
+/// doubling from the first to the last while it stays away.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_LAST: Duration = Duration::from_secs(60);
 
 /// One change as it travels between instances.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -125,6 +127,7 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
         }
     };
     let listener = tokio::spawn(async move {
+        let mut retry = RETRY_FIRST;
         loop {
             let connected = match first.take() {
                 Some(listener) => Ok(listener),
@@ -135,6 +138,7 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
             };
             match connected {
                 Ok(mut listener) => loop {
+                    retry = RETRY_FIRST;
                     match listener.try_recv().await {
                         Ok(Some(notification)) => {
                             if let Some(change) = decode(origin, notification.payload()) {
@@ -152,7 +156,8 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
                 Err(e) => tracing::warn!(error = %e, "cannot listen to the other ODG instances; retrying"),
             }
             catalog.relay(everything());
-            tokio::time::sleep(RETRY).await;
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(RETRY_LAST);
         }
     });
     vec![publisher.abort_handle(), listener.abort_handle()]

@@ -335,7 +335,7 @@ impl Catalog {
     /// The read → check → write pipeline; the error is the message kept on the record.
     ///
     /// Pass 1 reads and checks every feature for the layer's summary and its
-    /// tile thinning (16 bytes a feature); a file of at most
+    /// tile thinning (about 18 bytes a feature); a file of at most
     /// [`thinning::TILE_BUDGET`] features is kept from it and written as is,
     /// a larger one is read again (pass 2) and written with each feature's
     /// `min_zoom`, so that no row is written twice.

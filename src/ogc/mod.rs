@@ -452,14 +452,15 @@ async fn items(
                 break;
             }
             let limit = Some((end - at).min(CHUNK));
-            // A layer's features come in id order: the next chunk starts after the last id, without
-            // re-reading (or re-counting) the chunks before; domain records are few, paged by offset.
+            // The total is known from the first chunk. A layer's features come in id order: the next
+            // chunk starts after the last id, without re-reading the chunks before; domain records are
+            // few, paged by offset.
             let last_id = chunk.last().and_then(|f| f["id"].as_i64());
             let next = match (&source, last_id) {
                 (ItemSource::Layer { .. }, Some(after)) => {
                     ListParams { offset: 0, limit, after_id: Some(after), skip_total: true, ..params.clone() }
                 }
-                _ => ListParams { offset: at, limit, ..params.clone() },
+                _ => ListParams { offset: at, limit, skip_total: true, ..params.clone() },
             };
             match source.page(&next).await {
                 Ok((mut features, _)) => {

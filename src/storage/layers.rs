@@ -470,7 +470,7 @@ impl Store {
         Ok(boxes)
     }
 
-    /// Vector layers whose thinning was never computed (imported before it existed).
+    /// Layers whose thinning was never computed (imported before it existed).
     pub async fn layers_without_thinning(&self) -> StorageResult<Vec<i64>> {
         Ok(layer::Entity::find()
             .select_only()
@@ -483,12 +483,12 @@ impl Store {
     }
 
     /// SQLite: the features of a thinned layer meeting `window` that show at
-    /// zoom `z`, in id order, from the (lon, lat, zoom) R*Tree.
+    /// zoom `z`, in id order, from the features' (lon, lat, zoom) R*Tree.
     pub async fn thinned_layer_features(&self, layer_id: i64, window: Bbox, z: u8) -> StorageResult<Vec<LayerFeature>> {
         let rows = layer_feature::Entity::find()
             .filter(layer_feature::Column::LayerId.eq(layer_id))
             .filter(Expr::cust_with_values(
-                "\"layer_feature\".\"id\" IN (SELECT id FROM layer_feature_zoom_rtree \
+                "\"layer_feature\".\"id\" IN (SELECT id FROM layer_feature_rtree \
                  WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ? AND min_zoom <= ?)",
                 [
                     Value::from(window.min_lon),

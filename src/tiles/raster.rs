@@ -428,8 +428,8 @@ impl<'a> ChunkReader<'a> {
             None => {
                 let mut opened = open(raster)?;
                 let layout = Arc::new(layout_of(raster, &mut opened)?);
-                let on = layout.levels.last().map_or(0, |l| l.ifd);
-                decoder = Some((opened, on));
+                // Reading the layout left the decoder on some directory: the first chunk seeks its own.
+                decoder = Some((opened, usize::MAX));
                 cache.layouts.insert(raster.key.clone(), layout.clone());
                 layout
             }
