@@ -404,16 +404,27 @@ fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResu
     let mut ifd = 0;
     while decoder.more_images() && levels.len() < 32 {
         ifd += 1;
-        decoder.next_image().map_err(|e| tiff_error(raster, e))?;
-        let subfile = decoder.find_tag_unsigned::<u32>(Tag::NewSubfileType).map_err(|e| tiff_error(raster, e))?;
-        let samples = decoder.find_tag_unsigned::<u16>(Tag::SamplesPerPixel).map_err(|e| tiff_error(raster, e))?;
-        if subfile != Some(1) || usize::from(samples.unwrap_or(1)) != raster.bands {
-            continue;
-        }
-        let level = level_of(raster, decoder, ifd)?;
-        let previous = levels.last().expect("the full resolution");
-        if level.width < previous.width && level.height < previous.height {
-            levels.push(level);
+        // An overview ODG cannot read is no reason to refuse the raster: tiles use the levels before it.
+        let level = decoder.next_image().map_err(|e| tiff_error(raster, e)).and_then(|()| {
+            let tag = |decoder: &mut Decoder<BufReader<File>>, tag| {
+                decoder.find_tag_unsigned::<u32>(tag).map_err(|e| tiff_error(raster, e))
+            };
+            let overview = tag(decoder, Tag::NewSubfileType)? == Some(1)
+                && tag(decoder, Tag::SamplesPerPixel)?.unwrap_or(1) as usize == raster.bands;
+            overview.then(|| level_of(raster, decoder, ifd)).transpose()
+        });
+        match level {
+            Ok(Some(level)) => {
+                let previous = levels.last().expect("the full resolution");
+                if level.width < previous.width && level.height < previous.height {
+                    levels.push(level);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(layer = raster.key.layer, error = %e.into_anyhow(), "an overview of the raster is left out");
+                break;
+            }
         }
     }
     Ok(Layout { levels, range: OnceLock::new() })
