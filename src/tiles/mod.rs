@@ -110,6 +110,70 @@ fn layers(source: &str) -> Vec<(&'static str, Value)> {
     }
 }
 
+/// The most sources one composite may name.
+const MAX_COMPOSITE: usize = 16;
+
+/// The sources a path names: one, or several separated by commas (a
+/// composite: one tile holding the MVT layers of each, in that order). A
+/// composite names each MVT layer once (`domain` holds `deposits`,
+/// `exploitation-areas` and `infrastructure`).
+fn composite_parts(source: &str) -> AppResult<Vec<&str>> {
+    let parts: Vec<&str> = source.split(',').collect();
+    if parts.len() > MAX_COMPOSITE || parts.iter().any(|p| p.is_empty()) {
+        return Err(AppError::invalid(
+            "source",
+            format!("a composite names 1 to {MAX_COMPOSITE} sources separated by commas, e.g. deposits,layer-3"),
+        ));
+    }
+    let mut layer_names: Vec<String> = Vec::new();
+    for part in &parts {
+        let names: Vec<String> = if SOURCES.contains(part) {
+            layers(part).into_iter().map(|(name, _)| name.to_owned()).collect()
+        } else {
+            vec![(*part).to_owned()]
+        };
+        for name in names {
+            if layer_names.contains(&name) {
+                return Err(AppError::invalid("source", format!("the composite {source} names `{name}` twice")));
+            }
+            layer_names.push(name);
+        }
+    }
+    Ok(parts)
+}
+
+/// The extents and TileJSON `vector_layers` of one source.
+async fn describe(
+    catalog: &Catalog,
+    actor: &domain::Actor,
+    source: &str,
+) -> AppResult<(Vec<Option<Bbox>>, Vec<Value>)> {
+    Ok(match readable_source(catalog, actor, source).await? {
+        Source::Domain => (
+            catalog.store().extents().await?.to_vec(),
+            layers(source)
+                .into_iter()
+                .map(|(id, fields)| json!({"id": id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}))
+                .collect(),
+        ),
+        Source::Layer(layer) => {
+            let mut fields = serde_json::Map::new();
+            fields.insert("id".into(), Value::from("Number"));
+            for a in tile_attributes(&layer) {
+                let kind = match a.kind {
+                    crate::import::AttributeType::Integer | crate::import::AttributeType::Float => "Number",
+                    crate::import::AttributeType::Boolean => "Boolean",
+                    _ => "String",
+                };
+                fields.insert(a.name.clone(), Value::from(kind));
+            }
+            let description = json!({"id": source, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM,
+                "description": layer.meta.name});
+            (vec![layer.source.bbox], vec![description])
+        }
+    })
+}
+
 async fn tilejson(
     State(state): State<TilesState>,
     Path(source_json): Path<String>,
@@ -118,31 +182,12 @@ async fn tilejson(
 ) -> AppResult<Json<Value>> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
     let source = source_json.strip_suffix(".json").ok_or_else(|| AppError::not_found("tile source", &source_json))?;
-    let (extents, vector_layers): (Vec<Option<Bbox>>, Vec<Value>) =
-        match readable_source(&state.catalog, &actor, source).await? {
-            Source::Domain => (
-                state.catalog.store().extents().await?.to_vec(),
-                layers(source)
-                    .into_iter()
-                    .map(|(id, fields)| json!({"id": id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}))
-                    .collect(),
-            ),
-            Source::Layer(layer) => {
-                let mut fields = serde_json::Map::new();
-                fields.insert("id".into(), Value::from("Number"));
-                for a in tile_attributes(&layer) {
-                    let kind = match a.kind {
-                        crate::import::AttributeType::Integer | crate::import::AttributeType::Float => "Number",
-                        crate::import::AttributeType::Boolean => "Boolean",
-                        _ => "String",
-                    };
-                    fields.insert(a.name.clone(), Value::from(kind));
-                }
-                let description = json!({"id": source, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM,
-                    "description": layer.meta.name});
-                (vec![layer.source.bbox], vec![description])
-            }
-        };
+    let (mut extents, mut vector_layers) = (Vec::new(), Vec::new());
+    for part in composite_parts(source)? {
+        let (part_extents, part_layers) = describe(&state.catalog, &actor, part).await?;
+        extents.extend(part_extents);
+        vector_layers.extend(part_layers);
+    }
     let bounds = extents
         .iter()
         .flatten()
@@ -176,7 +221,11 @@ async fn tile(
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
-    let readable = readable_source(&state.catalog, &actor, &source).await?;
+    let parts = composite_parts(&source)?;
+    let mut readable = Vec::with_capacity(parts.len());
+    for part in &parts {
+        readable.push(readable_source(&state.catalog, &actor, part).await?);
+    }
     let y = y_ext
         .strip_suffix(".mvt")
         .or_else(|| y_ext.strip_suffix(".pbf"))
@@ -185,21 +234,39 @@ async fn tile(
     let id = TileId::new(z, x, y).filter(|t| t.z <= MAX_ZOOM).ok_or_else(|| {
         AppError::invalid("z", format!("no tile {z}/{x}/{y}: zoom 0 to {MAX_ZOOM}, x and y below 2^z"))
     })?;
-    let key = cache::TileKey { source: source.clone(), tile: id };
-    let (tile, hit) = match state.cache.get(&key) {
-        Some(tile) => (tile, true),
-        None => {
-            let generation = state.cache.generation();
-            let built = match &readable {
-                Source::Domain => build_tile(&state.catalog, &source, id).await?,
-                Source::Layer(layer) => build_layer_tile(&state.catalog, layer, id).await?,
-            };
-            let tile: cache::CachedTile = Arc::new(built);
-            state.cache.insert(key, tile.clone(), generation);
-            (tile, false)
+    // Each source's tile is cached on its own, so a composite shares them and
+    // is invalidated with them. MVT tiles concatenate: a tile is a list of layers.
+    let (mut bytes, mut all_hit) = (Vec::new(), true);
+    for (part, readable) in parts.iter().zip(&readable) {
+        let (tile, hit) = cached_tile(&state, part, readable, id).await?;
+        all_hit &= hit;
+        if let Some(part_bytes) = tile.as_ref() {
+            bytes.extend_from_slice(part_bytes);
         }
+    }
+    let tile: cache::CachedTile = Arc::new((!bytes.is_empty()).then_some(bytes));
+    Ok(tile_response(&state, &headers, tile, all_hit, "application/vnd.mapbox-vector-tile"))
+}
+
+/// One source's tile, from the cache or built (and kept).
+async fn cached_tile(
+    state: &TilesState,
+    source: &str,
+    readable: &Source,
+    id: TileId,
+) -> AppResult<(cache::CachedTile, bool)> {
+    let key = cache::TileKey { source: source.to_owned(), tile: id };
+    if let Some(tile) = state.cache.get(&key) {
+        return Ok((tile, true));
+    }
+    let generation = state.cache.generation();
+    let built = match readable {
+        Source::Domain => build_tile(&state.catalog, source, id).await?,
+        Source::Layer(layer) => build_layer_tile(&state.catalog, layer, id).await?,
     };
-    Ok(tile_response(&state, &headers, tile, hit, "application/vnd.mapbox-vector-tile"))
+    let tile: cache::CachedTile = Arc::new(built);
+    state.cache.insert(key, tile.clone(), generation);
+    Ok((tile, false))
 }
 
 /// A tile's answer: its bytes with an ETag (or 304 when the client has

@@ -227,3 +227,56 @@ async fn an_edit_on_one_instance_evicts_the_tiles_another_instance_cached() {
     assert_eq!(cache_state(&fetch(&second, "deposits", elsewhere).await), "HIT", "untouched tiles stay cached");
     second.stop().await;
 }
+
+/// Several sources in one tile: the MVT layers of each, in the order named,
+/// the same features as their own tiles, one TileJSON for all; each source
+/// is read with the caller's rights and named once.
+async fn a_composite_tile_holds_the_layers_of_each_source(app: &TestApp) {
+    let geojson = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "Puits Moanda"}, "geometry": {"type": "Point", "coordinates": [13.2, -1.56]}}
+    ]});
+    let done = crate::layers::import(app, "puits.geojson", geojson.to_string().into_bytes(), None).await;
+    let layer = format!("layer-{}", done["layer"]["id"].as_str().unwrap());
+    let composite = format!("deposits,{layer}");
+    let get = |path: String| {
+        let request = app.client.get(format!("{}{path}", app.address)).bearer_auth(&app.admin_token);
+        async move { request.send().await.unwrap() }
+    };
+    let (z, x, y) = MOANDA_Z8;
+    let tile_of = |source: &str| format!("/tiles/{source}/{z}/{x}/{y}.mvt");
+    let whole = get(tile_of(&composite)).await;
+    assert_eq!(whole.status(), 200);
+    let bytes = whole.bytes().await.unwrap().to_vec();
+    let names = mvt_reader::Reader::new(bytes.clone()).unwrap().get_layer_names().unwrap();
+    assert_eq!(names, vec!["deposits".to_owned(), layer.clone()]);
+    let (features, _) = decode(bytes);
+    let (deposits, _) = decode(get(tile_of("deposits")).await.bytes().await.unwrap().to_vec());
+    let (own, _) = decode(get(tile_of(&layer)).await.bytes().await.unwrap().to_vec());
+    assert_eq!(features["deposits"], deposits["deposits"]);
+    assert_eq!(features[&layer], own[&layer]);
+    // Built from the sources' cached tiles: a second request is a hit, an edit of a deposit a miss.
+    assert_eq!(get(tile_of(&composite)).await.headers()["x-cache"], "HIT");
+    let moved = app
+        .graphql(
+            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(moved.get("errors").is_none(), "{moved}");
+    assert_eq!(get(tile_of(&composite)).await.headers()["x-cache"], "MISS");
+
+    let tilejson: serde_json::Value = get(format!("/tiles/{composite}.json")).await.json().await.unwrap();
+    let ids: Vec<&str> =
+        tilejson["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["deposits", layer.as_str()]);
+    assert!(tilejson["tiles"][0].as_str().unwrap().contains(&format!("/tiles/{composite}/{{z}}")), "{tilejson}");
+
+    // Naming a layer twice (`domain` holds `deposits`), an empty part, or a source the caller cannot read.
+    assert_eq!(get(tile_of("domain,deposits")).await.status(), 400);
+    assert_eq!(get(tile_of("deposits,")).await.status(), 400);
+    assert_eq!(get(tile_of("deposits,layer-999999")).await.status(), 404);
+    let anonymous = app.client.get(format!("{}{}", app.address, tile_of(&composite))).send().await.unwrap();
+    assert_eq!(anonymous.status(), 404, "the layer is private");
+}
+
+crate::on_both_backends!(a_composite_tile_holds_the_layers_of_each_source);
