@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (PostgreSQL 15 + PostGIS 3, GDAL, nginx,
-# Chromium from Debian; the web app's npm packages) and runs the whole test
+# Chromium from Debian; openapi-spec-validator from PyPI when missing; the
+# web app's npm packages) and runs the whole test
 # suite: formatting, lints, unit and integration tests on both backends
 # (SQLite and PostGIS), then the web app's build, unit and end-to-end tests.
 #
@@ -25,6 +26,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The OGC test validates ODG's OpenAPI document with the reference Python validator.
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  echo "==> installing openapi-spec-validator (PyPI)"
+  python3 -m pip install --quiet --break-system-packages openapi-spec-validator
 fi
 
 echo "==> starting the local PostgreSQL 15 cluster"

@@ -27,6 +27,7 @@ const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
 
@@ -96,8 +97,8 @@ async fn landing(
             "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>ODG</title>\
              <h1>ODG</h1><p>Données minières géospatiales / Geospatial mining data.</p><ul>\
              <li><a href=\"{base}/graphiql\">GraphiQL</a> (GraphQL: <code>{base}/graphql</code>)</li>\
-             <li><a href=\"{base}/collections?f=json\">OGC API – Features: collections</a></li>\
-             <li><a href=\"{base}/api\">OpenAPI</a> · <a href=\"{base}/conformance\">conformance</a></li></ul></html>"
+             <li><a href=\"{base}/collections?f=html\">OGC API – Features: collections</a></li>\
+             <li><a href=\"{base}/api\">OpenAPI</a> · <a href=\"{base}/conformance?f=html\">conformance</a></li></ul></html>"
         );
         return Html(page).into_response();
     }
@@ -114,12 +115,17 @@ async fn landing(
     .into_response()
 }
 
-async fn conformance() -> Json<Value> {
-    Json(json!({ "conformsTo": CONFORMANCE }))
+async fn conformance(headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    if wants_html(&headers, &query) {
+        let items: String = CONFORMANCE.iter().map(|c| format!("<li><code>{}</code></li>", html_escape(c))).collect();
+        return Html(format!("{HTML_HEAD}<title>Conformance</title><h1>Conformance</h1><ul>{items}</ul></html>"))
+            .into_response();
+    }
+    Json(json!({ "conformsTo": CONFORMANCE })).into_response()
 }
 
-fn collection_json(base: &str, index: usize, extent: Option<Bbox>) -> Value {
-    let (id, title, description) = COLLECTIONS[index];
+/// A collection's description; `extent` in CRS84.
+fn collection_json(base: &str, id: &str, title: &str, description: &str, extent: Option<Bbox>) -> Value {
     let mut value = json!({
         "id": id,
         "title": title,
@@ -129,6 +135,7 @@ fn collection_json(base: &str, index: usize, extent: Option<Bbox>) -> Value {
         "storageCrs": crs::CRS84,
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json"},
+            {"href": format!("{base}/collections/{id}?f=html"), "rel": "alternate", "type": "text/html"},
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
         ]
     });
@@ -137,6 +144,31 @@ fn collection_json(base: &str, index: usize, extent: Option<Bbox>) -> Value {
             "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
     }
     value
+}
+
+fn domain_collection_json(base: &str, index: usize, extent: Option<Bbox>) -> Value {
+    let (id, title, description) = COLLECTIONS[index];
+    collection_json(base, id, title, description, extent)
+}
+
+/// A collection for a browser: its title, description, extent and links.
+fn collection_html(c: &Value, heading: &str) -> String {
+    let id = c["id"].as_str().unwrap_or_default();
+    let extent = match c["extent"]["spatial"]["bbox"][0].as_array() {
+        Some(b) => {
+            let numbers: Vec<String> = b.iter().map(|n| n.to_string()).collect();
+            format!("<br>Étendue / extent (CRS84): {}", numbers.join(", "))
+        }
+        None => String::new(),
+    };
+    format!(
+        "<{heading}>{title}</{heading}><p>{description}{extent}</p><p><a href=\"{base}/items?f=html\">items</a> · \
+         <a href=\"{base}/items?f=json\">GeoJSON</a> · <a href=\"{base}?f=json\">JSON</a> · <code>{id}</code></p>",
+        title = html_escape(c["title"].as_str().unwrap_or(id)),
+        description = html_escape(c["description"].as_str().unwrap_or_default()),
+        base = html_escape(c["links"][0]["href"].as_str().unwrap_or_default()),
+        id = html_escape(id),
+    )
 }
 
 fn collection_index(id: &str) -> AppResult<usize> {
@@ -163,27 +195,13 @@ async fn resolve(catalog: &Catalog, actor: &domain::Actor, id: &str) -> AppResul
 }
 
 fn layer_collection_json(base: &str, layer: &domain::Layer) -> Value {
-    let id = format!("layer-{}", layer.id);
-    let mut value = json!({
-        "id": id,
-        "title": layer.meta.name,
-        "description": layer.meta.description.clone().unwrap_or_else(|| format!(
+    let description = layer.meta.description.clone().unwrap_or_else(|| {
+        format!(
             "Layer imported from a {} file ({}), {} features.",
             layer.source.format, layer.source.crs, layer.source.feature_count
-        )),
-        "itemType": "feature",
-        "crs": crs::SUPPORTED,
-        "storageCrs": crs::CRS84,
-        "links": [
-            {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json"},
-            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json"},
-        ]
+        )
     });
-    if let Some(b) = layer.source.bbox {
-        value["extent"] = json!({"spatial": {"bbox": [[b.min_lon, b.min_lat, b.max_lon, b.max_lat]],
-            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
-    }
-    value
+    collection_json(base, &format!("layer-{}", layer.id), &layer.meta.name, &description, layer.source.bbox)
 }
 
 /// Every layer the caller may read, by name.
@@ -195,18 +213,28 @@ async fn collections(
     State(state): State<OgcState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
     let base = base_url(&headers);
     let extents = state.catalog.store().extents().await?;
-    let mut list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| collection_json(&base, i, extents[i])).collect();
+    let mut list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| domain_collection_json(&base, i, extents[i])).collect();
     for layer in readable_layers(&state.catalog, &actor).await? {
         list.push(layer_collection_json(&base, &layer));
     }
+    if wants_html(&headers, &query) {
+        let body: String = list.iter().map(|c| collection_html(c, "h2")).collect();
+        return Ok(
+            Html(format!("{HTML_HEAD}<title>Collections</title><h1>Collections</h1>{body}</html>")).into_response()
+        );
+    }
     Ok(Json(json!({
         "collections": list,
-        "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}]
-    })))
+        "links": [
+            {"href": format!("{base}/collections"), "rel": "self", "type": "application/json"},
+            {"href": format!("{base}/collections?f=html"), "rel": "alternate", "type": "text/html"},
+        ]
+    }))
+    .into_response())
 }
 
 async fn collection(
@@ -214,15 +242,22 @@ async fn collection(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
-    match resolve(&state.catalog, &actor, &id).await? {
+    let value = match resolve(&state.catalog, &actor, &id).await? {
         Collection::Domain(index) => {
             let extents = state.catalog.store().extents().await?;
-            Ok(Json(collection_json(&base_url(&headers), index, extents[index])))
+            domain_collection_json(&base_url(&headers), index, extents[index])
         }
-        Collection::Layer(layer) => Ok(Json(layer_collection_json(&base_url(&headers), &layer))),
+        Collection::Layer(layer) => layer_collection_json(&base_url(&headers), &layer),
+    };
+    if wants_html(&headers, &query) {
+        let title = html_escape(value["title"].as_str().unwrap_or(&id));
+        return Ok(
+            Html(format!("{HTML_HEAD}<title>{title}</title>{}</html>", collection_html(&value, "h1"))).into_response()
+        );
     }
+    Ok(Json(value).into_response())
 }
 
 /// Parameters every collection takes.

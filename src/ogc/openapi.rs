@@ -12,7 +12,11 @@ fn ogc_error() -> Value {
 
 pub async fn document() -> impl IntoResponse {
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true,
-        "schema": {"type": "string", "enum": ["deposits", "exploitation-areas", "infrastructure"]}});
+        "description": "deposits, exploitation-areas, infrastructure, or layer-<id> for an imported layer",
+        "schema": {"type": "string", "pattern": "^(deposits|exploitation-areas|infrastructure|layer-[0-9]+)$"}});
+    let format = json!({"name": "f", "in": "query", "required": false,
+        "description": "json (GeoJSON for features) or html; without it, the Accept header decides",
+        "schema": {"type": "string", "enum": ["json", "html"]}});
     let doc = json!({
         "openapi": "3.0.3",
         "info": {
@@ -37,15 +41,17 @@ pub async fn document() -> impl IntoResponse {
                     "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}}}},
             "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
                 "responses": {"200": {"description": "The conformance classes implemented",
-                    "content": {"application/json": {"schema": {"type": "object", "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}}}}}}}},
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}}}, "text/html": {"schema": {"type": "string"}}}}},
+                "parameters": [format]}},
             "/api": {"get": {"summary": "This document", "operationId": "getApi",
                 "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/vnd.oai.openapi+json;version=3.0": {"schema": {"type": "object"}}}}}}},
             "/collections": {"get": {"summary": "The collections", "operationId": "getCollections",
-                "responses": {"200": {"description": "Collections with their extent", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "parameters": [format],
+                "responses": {"200": {"description": "Collections with their extent", "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
                     "401": ogc_error()}}},
             "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection",
-                "parameters": [collection_id],
-                "responses": {"200": {"description": "The collection", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "parameters": [collection_id, format],
+                "responses": {"200": {"description": "The collection", "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
                     "401": ogc_error(), "404": ogc_error()}}},
             "/collections/{collectionId}/items": {"get": {"summary": "Features of a collection", "operationId": "getFeatures",
                 "parameters": [collection_id,
@@ -62,14 +68,16 @@ pub async fn document() -> impl IntoResponse {
                     {"name": "status", "in": "query", "required": false, "description": "Comma-separated statuses", "schema": {"type": "string"}},
                     {"name": "commodityCode", "in": "query", "required": false, "description": "Deposits: comma-separated commodity codes", "schema": {"type": "string"}},
                     {"name": "operatorId", "in": "query", "required": false, "description": "Deposits and exploitation areas: comma-separated operator ids", "schema": {"type": "string"}},
-                    {"name": "kind", "in": "query", "required": false, "description": "Infrastructure: comma-separated kinds", "schema": {"type": "string"}}],
+                    {"name": "kind", "in": "query", "required": false, "description": "Infrastructure: comma-separated kinds", "schema": {"type": "string"}},
+                    format],
                 "responses": {"200": {"description": "A GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links",
-                    "content": {"application/geo+json": {"schema": {"type": "object"}}}},
+                    "content": {"application/geo+json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
                     "400": ogc_error(), "401": ogc_error(), "404": ogc_error()}}},
             "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature",
                 "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}},
-                    {"name": "crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}}],
-                "responses": {"200": {"description": "A GeoJSON Feature", "content": {"application/geo+json": {"schema": {"type": "object"}}}},
+                    {"name": "crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}},
+                    format],
+                "responses": {"200": {"description": "A GeoJSON Feature", "content": {"application/geo+json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
                     "401": ogc_error(), "404": ogc_error()}}}
         }
     });

@@ -10,6 +10,7 @@ on_both_backends!(
     a_feature_and_errors_answer_as_the_standard_says,
     items_filter_by_date_and_property_and_answer_in_other_crs,
     a_long_items_page_of_a_layer_streams_in_file_order_within_its_bbox,
+    every_resource_answers_html_to_browsers,
 );
 
 async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
@@ -77,6 +78,45 @@ async fn a_feature_and_errors_answer_as_the_standard_says(app: &TestApp) {
     assert_eq!(status, 200);
     assert_eq!(api["openapi"], "3.0.3");
     assert!(api["paths"]["/collections/{collectionId}/items"].is_object());
+    openapi_validates(&api);
+}
+
+/// The OpenAPI document passes the reference validator (`openapi-spec-validator`, which scripts/test.sh installs).
+fn openapi_validates(api: &Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("api.json");
+    std::fs::write(&file, api.to_string()).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))",
+        ])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "the OpenAPI document does not validate: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Browsers get HTML for every resource (the `html` conformance class): conformance, collections, a collection.
+async fn every_resource_answers_html_to_browsers(app: &TestApp) {
+    let (_, conformance) = get_json(app, "/conformance").await;
+    assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-1/1.0/conf/html"), "{conformance}");
+    for (path, expected) in [
+        ("/conformance?f=html", "conf/core"),
+        ("/collections?f=html", "/collections/exploitation-areas/items?f=html"),
+        ("/collections/deposits?f=html", "Gisements / Deposits"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(expected), "{path}: {page}");
+    }
+    let browser = app.client.get(format!("{}/collections", app.address)).header("Accept", "text/html").send().await;
+    assert!(browser.unwrap().text().await.unwrap().starts_with("<!doctype html>"));
+    let (_, collections) = get_json(app, "/collections").await;
+    let alternate = collections["collections"][0]["links"].as_array().unwrap().iter().any(|l| l["type"] == "text/html");
+    assert!(alternate, "each collection links its HTML page");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
