@@ -101,6 +101,8 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
         let url = database_url.clone();
         // A connection of its own, outside the pool: publishing never waits for a request's connection.
         let mut connection: Option<PgConnection> = None;
+        // A change could not be published: the next message that goes out first says "everything".
+        let mut owed = false;
         tokio::spawn(async move {
             loop {
                 let change = match changes.recv().await {
@@ -110,10 +112,12 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
                     Err(RecvError::Lagged(_)) => Change { from_peer: false, ..everything() },
                     Err(RecvError::Closed) => break,
                 };
-                if let Err(e) = publish(&mut connection, &url, &encode(origin, &change)).await {
-                    // The peers lose their link too when the database is away, and clear their caches.
-                    tracing::warn!(error = %e, "cannot tell the other ODG instances about a change");
-                    connection = None;
+                if owed {
+                    let all = Change { from_peer: false, ..everything() };
+                    owed = publish_or_reconnect(&mut connection, &url, &encode(origin, &all)).await.is_err();
+                }
+                if owed || publish_or_reconnect(&mut connection, &url, &encode(origin, &change)).await.is_err() {
+                    owed = true;
                 }
             }
         })
@@ -161,6 +165,20 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
         }
     });
     vec![publisher.abort_handle(), listener.abort_handle()]
+}
+
+/// Publishes, on a fresh connection again should the kept one have gone
+/// stale (closed by the server or a firewall while idle).
+async fn publish_or_reconnect(connection: &mut Option<PgConnection>, url: &str, payload: &str) -> Result<(), ()> {
+    if publish(connection, url, payload).await.is_ok() {
+        return Ok(());
+    }
+    *connection = None;
+    publish(connection, url, payload).await.map_err(|e| {
+        // The peers lose their link too when the database is away, and clear their caches.
+        tracing::warn!(error = %e, "cannot tell the other ODG instances about a change; they will be told to clear");
+        *connection = None;
+    })
 }
 
 async fn publish(connection: &mut Option<PgConnection>, url: &str, payload: &str) -> Result<(), sea_orm::sqlx::Error> {

@@ -51,9 +51,10 @@ impl ImportProgress {
 #[derive(Clone, Default)]
 pub struct ImportHub {
     running: Arc<Mutex<HashMap<i64, watch::Sender<ImportProgress>>>>,
-    /// One layer re-thinning at a time: two edits computing from two
-    /// snapshots must not interleave their writes.
-    rethinning: Arc<tokio::sync::Mutex<()>>,
+    /// One re-thinning of a layer at a time in this process: two edits
+    /// planning from two snapshots must not interleave their writes (other
+    /// instances wait on the database's lock, see `Store::begin_rethinning`).
+    rethinning: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl ImportHub {
@@ -596,10 +597,10 @@ impl Catalog {
             .await?
             .ok_or_else(|| AppError::not_found("layer feature", id))?;
         self.audit(actor, "layer_feature", id, "UPDATE", &[]).await?;
-        if old_bbox != Some(bbox) {
-            self.rethin_layer(saved.layer_id).await?;
-        }
         self.notify_boxes(ChangeKind::Layer, saved.layer_id, old_bbox.into_iter().chain([bbox]).collect());
+        if old_bbox != Some(bbox) {
+            self.rethin_after_edit(saved.layer_id).await;
+        }
         Ok(saved)
     }
 
@@ -608,9 +609,22 @@ impl Catalog {
         let feature = self.store.layer_feature(id).await?.ok_or_else(|| AppError::not_found("layer feature", id))?;
         self.store.delete_layer_feature(id).await?;
         self.audit(actor, "layer_feature", id, "DELETE", &[]).await?;
-        self.rethin_layer(feature.layer_id).await?;
         self.notify_boxes(ChangeKind::Layer, feature.layer_id, Bbox::of(&feature.geometry).into_iter().collect());
+        self.rethin_after_edit(feature.layer_id).await;
         Ok(id)
+    }
+
+    /// Re-plans a layer after one of its features moved or went. The edit is
+    /// saved already: should planning fail, the layer is left unplanned (its
+    /// tiles show every feature, right if heavy, until the next start plans
+    /// it) rather than the edit reported as failed.
+    async fn rethin_after_edit(&self, layer_id: i64) {
+        let Err(e) = self.rethin_layer(layer_id).await else { return };
+        tracing::error!(layer = layer_id, error = %e.into_anyhow(), "cannot re-plan the layer's tiles; they show every feature until the next start");
+        if let Err(e) = self.store.forget_layer_thinning(layer_id).await {
+            tracing::error!(layer = layer_id, error = %e, "cannot mark the layer's tiles as unplanned");
+        }
+        self.notify_boxes(ChangeKind::Layer, layer_id, Vec::new());
     }
 
     /// Recomputes which zoom each feature of a layer shows from, after a
@@ -619,12 +633,17 @@ impl Catalog {
     /// that was never thinned and has at most [`thinning::TILE_BUDGET`]
     /// features cannot need it: nothing is read.
     pub async fn rethin_layer(&self, layer_id: i64) -> AppResult<()> {
-        let _one_at_a_time = self.imports.rethinning.lock().await;
         let Some(layer) = self.store.layer(layer_id).await? else { return Ok(()) };
         if layer.tile_full_zoom == Some(0) && layer.source.feature_count <= thinning::TILE_BUDGET as u64 {
             return Ok(());
         }
-        let (ids, current, planner) = self.store.layer_thinning_inputs(layer_id).await?;
+        let turn = {
+            let mut locks = self.imports.rethinning.lock().expect("re-thinning locks");
+            locks.entry(layer_id).or_default().clone()
+        };
+        let _turn = turn.lock().await;
+        let run = self.store.begin_rethinning(layer_id).await?;
+        let (ids, current, planner) = run.inputs().await?;
         let plan = tokio::task::spawn_blocking(move || planner.finish())
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("thinning a layer: {e}")))?;
@@ -641,7 +660,7 @@ impl Catalog {
         if changes.is_empty() && layer.tile_full_zoom == Some(plan.full_zoom) {
             return Ok(());
         }
-        self.store.set_layer_thinning(layer_id, &changes, plan.full_zoom).await?;
+        run.apply(&changes, plan.full_zoom).await?;
         // The tiles of the features whose zoom changed; past a few hundred, all of the layer's.
         let ids: Vec<i64> = changes.iter().map(|(id, _)| *id).collect();
         match ids.len() {
@@ -656,12 +675,17 @@ impl Catalog {
     }
 
     /// Computes the thinning of layers imported before it existed (once, after the migration that added it).
+    /// A layer that cannot be planned is logged and left whole; the others are planned still.
     pub async fn thin_older_layers(&self) -> AppResult<usize> {
         let ids = self.store.layers_without_thinning().await?;
-        for id in &ids {
-            self.rethin_layer(*id).await?;
+        let mut planned = 0;
+        for id in ids {
+            match self.rethin_layer(id).await {
+                Ok(()) => planned += 1,
+                Err(e) => tracing::error!(layer = id, error = %e.into_anyhow(), "cannot plan the layer's tiles"),
+            }
         }
-        Ok(ids.len())
+        Ok(planned)
     }
 }
 

@@ -244,6 +244,12 @@ mod tests {
     fn interleaving_keeps_tiles_contiguous() {
         assert_eq!(interleave(0b11, 0b00), 0b0101);
         assert_eq!(interleave(0b00, 0b11), 0b1010);
-        assert_eq!(interleave(u64::from(u32::MAX) >> 4, 0) >> 1 & 1, 0);
+        assert_eq!(interleave(0b10, 0b01), 0b0110);
+        // The four children of a cell follow their parent's key, and each other.
+        let parent = interleave(5, 9);
+        let children: Vec<u64> =
+            [(10, 18), (11, 18), (10, 19), (11, 19)].iter().map(|&(x, y)| interleave(x, y)).collect();
+        assert!(children.iter().all(|&k| k >> 2 == parent), "{children:?}");
+        assert_eq!(children, [parent << 2, (parent << 2) + 1, (parent << 2) + 2, (parent << 2) + 3]);
     }
 }

@@ -230,6 +230,75 @@ impl LayerWriter {
     }
 }
 
+/// A layer's thinning being re-planned (see [`Store::begin_rethinning`]).
+pub struct Rethinning {
+    store: Store,
+    txn: Option<DatabaseTransaction>,
+    layer_id: i64,
+}
+
+impl Rethinning {
+    /// Every feature's box and current `min_zoom`, in id order (the file's
+    /// order), streamed into a thinning planner.
+    pub async fn inputs(&self) -> StorageResult<(Vec<i64>, Vec<Option<i16>>, crate::spatial::thinning::Planner)> {
+        use futures_util::TryStreamExt;
+        let select = layer_feature::Entity::find()
+            .select_only()
+            .columns([
+                layer_feature::Column::Id,
+                layer_feature::Column::MinLon,
+                layer_feature::Column::MinLat,
+                layer_feature::Column::MaxLon,
+                layer_feature::Column::MaxLat,
+                layer_feature::Column::MinZoom,
+            ])
+            .filter(layer_feature::Column::LayerId.eq(self.layer_id))
+            .order_by(layer_feature::Column::Id, Order::Asc)
+            .into_tuple::<(i64, f64, f64, f64, f64, Option<i16>)>();
+        let mut rows = match &self.txn {
+            Some(txn) => select.stream(txn).await?,
+            None => select.stream(&self.store.db).await?,
+        };
+        let (mut ids, mut zooms, mut planner) = (Vec::new(), Vec::new(), crate::spatial::thinning::Planner::default());
+        while let Some((id, min_lon, min_lat, max_lon, max_lat, zoom)) = rows.try_next().await? {
+            planner.push(&Bbox { min_lon, min_lat, max_lon, max_lat });
+            ids.push(id);
+            zooms.push(zoom);
+        }
+        Ok((ids, zooms, planner))
+    }
+
+    /// Sets the `min_zoom` of the listed features and the layer's full zoom, and commits.
+    pub async fn apply(self, changes: &[(i64, Option<i16>)], full_zoom: u8) -> StorageResult<()> {
+        let txn = match self.txn {
+            Some(txn) => txn,
+            None => self.store.db.begin().await?,
+        };
+        for chunk in changes.chunks(INSERT_ROWS) {
+            // Integers only, written by ODG: inlined, one statement per chunk on both backends. The
+            // cast types a CASE of NULLs only, which PostgreSQL would otherwise take for text.
+            let cases: String = chunk
+                .iter()
+                .map(|(id, z)| format!(" WHEN {id} THEN {}", z.map_or("NULL".to_owned(), |z| z.to_string())))
+                .collect();
+            let ids: Vec<String> = chunk.iter().map(|(id, _)| id.to_string()).collect();
+            let sql = format!(
+                "UPDATE layer_feature SET min_zoom = CAST(CASE id{cases} END AS SMALLINT) WHERE id IN ({})",
+                ids.join(",")
+            );
+            txn.execute_unprepared(&sql).await?;
+        }
+        let m = layer::ActiveModel {
+            id: Unchanged(self.layer_id),
+            tile_full_zoom: Set(Some(i16::from(full_zoom))),
+            ..Default::default()
+        };
+        missing_is_none(m.update(&txn).await)?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Opens the transaction of a new layer and inserts its row.
     pub async fn begin_layer(&self, meta: &LayerMeta, created_by: Option<i64>) -> StorageResult<LayerWriter> {
@@ -385,62 +454,31 @@ impl Store {
         Ok(Some(found.layer_id))
     }
 
-    /// Every feature's box and current `min_zoom`, in id order (the file's
-    /// order), streamed into a thinning planner: what re-thinning a layer reads.
-    pub async fn layer_thinning_inputs(
-        &self,
-        layer_id: i64,
-    ) -> StorageResult<(Vec<i64>, Vec<Option<i16>>, crate::spatial::thinning::Planner)> {
-        use futures_util::TryStreamExt;
-        let mut rows = layer_feature::Entity::find()
-            .select_only()
-            .columns([
-                layer_feature::Column::Id,
-                layer_feature::Column::MinLon,
-                layer_feature::Column::MinLat,
-                layer_feature::Column::MaxLon,
-                layer_feature::Column::MaxLat,
-                layer_feature::Column::MinZoom,
-            ])
-            .filter(layer_feature::Column::LayerId.eq(layer_id))
-            .order_by(layer_feature::Column::Id, Order::Asc)
-            .into_tuple::<(i64, f64, f64, f64, f64, Option<i16>)>()
-            .stream(&self.db)
-            .await?;
-        let (mut ids, mut zooms, mut planner) = (Vec::new(), Vec::new(), crate::spatial::thinning::Planner::default());
-        while let Some((id, min_lon, min_lat, max_lon, max_lat, zoom)) = rows.try_next().await? {
-            planner.push(&Bbox { min_lon, min_lat, max_lon, max_lat });
-            ids.push(id);
-            zooms.push(zoom);
-        }
-        Ok((ids, zooms, planner))
+    /// Starts re-planning a layer's thinning: on PostgreSQL a transaction
+    /// holding the layer's advisory lock, in which the inputs are read and
+    /// the changes written, so that two instances re-planning the same layer
+    /// take turns; SQLite is one process, whose callers take turns already.
+    pub async fn begin_rethinning(&self, layer_id: i64) -> StorageResult<Rethinning> {
+        let txn = match self.backend {
+            Backend::Postgis => {
+                let txn = self.db.begin().await?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    self.db.get_database_backend(),
+                    "SELECT pg_advisory_xact_lock($1)",
+                    [Value::from(layer_id)],
+                ))
+                .await?;
+                Some(txn)
+            }
+            Backend::Sqlite => None,
+        };
+        Ok(Rethinning { store: self.clone(), txn, layer_id })
     }
 
-    /// Sets the `min_zoom` of the listed features and the layer's full zoom, in one transaction.
-    pub async fn set_layer_thinning(
-        &self,
-        layer_id: i64,
-        changes: &[(i64, Option<i16>)],
-        full_zoom: u8,
-    ) -> StorageResult<()> {
-        let txn = self.db.begin().await?;
-        for chunk in changes.chunks(INSERT_ROWS) {
-            // Integers only, written by ODG: inlined, one statement per chunk on both backends.
-            let cases: String = chunk
-                .iter()
-                .map(|(id, z)| format!(" WHEN {id} THEN {}", z.map_or("NULL".to_owned(), |z| z.to_string())))
-                .collect();
-            let ids: Vec<String> = chunk.iter().map(|(id, _)| id.to_string()).collect();
-            let sql = format!("UPDATE layer_feature SET min_zoom = CASE id{cases} END WHERE id IN ({})", ids.join(","));
-            txn.execute_unprepared(&sql).await?;
-        }
-        let m = layer::ActiveModel {
-            id: Unchanged(layer_id),
-            tile_full_zoom: Set(Some(i16::from(full_zoom))),
-            ..Default::default()
-        };
-        missing_is_none(m.update(&txn).await)?;
-        txn.commit().await?;
+    /// Leaves a layer unplanned: its tiles show every feature until it is planned again (at the next start).
+    pub async fn forget_layer_thinning(&self, layer_id: i64) -> StorageResult<()> {
+        let m = layer::ActiveModel { id: Unchanged(layer_id), tile_full_zoom: Set(None), ..Default::default() };
+        missing_is_none(m.update(&self.db).await)?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ mod text;
 mod tiles;
 
 pub use error::{StorageError, StorageResult};
-pub use layers::{LayerWriter, TileColumn};
+pub use layers::{LayerWriter, Rethinning, TileColumn};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};

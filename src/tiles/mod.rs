@@ -34,8 +34,11 @@ pub fn layer_source(layer_id: i64) -> String {
     format!("layer-{layer_id}")
 }
 
+/// The layer of `layer-<id>`, written as ODG writes it (`layer-03` is no
+/// source: its tiles would be cached under a name edits never invalidate).
 fn layer_id_of(source: &str) -> Option<i64> {
-    source.strip_prefix("layer-")?.parse().ok()
+    let id = source.strip_prefix("layer-")?.parse().ok()?;
+    (layer_source(id) == source).then_some(id)
 }
 
 /// A source the caller may read: a domain source, or a layer it may see.

@@ -397,8 +397,9 @@ fn level_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>, ifd: usize)
 }
 
 /// The full resolution and the overviews that follow it: directories
-/// marked as reduced-resolution images (`NewSubfileType` bit 0), smaller
-/// than the one before, with the same bands; masks are left out.
+/// marked as reduced-resolution images (`NewSubfileType` 1), smaller than
+/// the one before, with the same bands, whose first chunk decodes; masks
+/// are left out, and an overview that cannot be read ends the list.
 fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResult<Layout> {
     let mut levels = vec![level_of(raster, decoder, 0)?];
     let mut ifd = 0;
@@ -411,7 +412,14 @@ fn layout_of(raster: &Raster, decoder: &mut Decoder<BufReader<File>>) -> AppResu
             };
             let overview = tag(decoder, Tag::NewSubfileType)? == Some(1)
                 && tag(decoder, Tag::SamplesPerPixel)?.unwrap_or(1) as usize == raster.bands;
-            overview.then(|| level_of(raster, decoder, ifd)).transpose()
+            if !overview {
+                return Ok(None);
+            }
+            let level = level_of(raster, decoder, ifd)?;
+            // One chunk decoded now, so that an overview in a compression ODG cannot read is left out here
+            // rather than failing the zoomed-out tiles later.
+            decoder.read_chunk(0).map_err(|e| tiff_error(raster, e))?;
+            Ok(Some(level))
         });
         match level {
             Ok(Some(level)) => {

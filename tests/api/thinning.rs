@@ -87,29 +87,51 @@ fn ids(features: &[(u64, BTreeMap<String, String>)]) -> Vec<u64> {
     features.iter().map(|(id, _)| *id).collect()
 }
 
+/// Runs SQL on an app's database, behind the server's back.
+async fn execute(app: &TestApp, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    let url = app.database_url().unwrap_or_else(|| format!("sqlite://{}", app.dir.path().join("odg.sqlite").display()));
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    db.execute_unprepared(sql).await.unwrap();
+    db.close().await.unwrap();
+}
+
+/// Both backends when PostgreSQL is configured, else SQLite alone.
+async fn apps() -> Vec<TestApp> {
+    let mut apps = vec![spawn_app(Backend::Sqlite).await.unwrap()];
+    apps.extend(spawn_app(Backend::Postgis).await);
+    apps
+}
+
+/// The same tile from every app, which must agree.
+async fn same_tile(apps: &[TestApp], source: &str, at: (u8, u32, u32)) -> Vec<(u64, BTreeMap<String, String>)> {
+    let first = tile(&apps[0], source, at).await;
+    for other in &apps[1..] {
+        assert_eq!(tile(other, source, at).await, first, "tile {at:?}: the backends differ");
+    }
+    first
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dense_layers_are_thinned_at_low_zoom_alike_on_both_backends_and_rethinned_by_edits() {
-    let Some(postgis) = spawn_app(Backend::Postgis).await else { return };
-    let sqlite = spawn_app(Backend::Sqlite).await.unwrap();
+    let apps = apps().await;
     let (bytes, points) = dense_layer();
     let mut layers = Vec::new();
-    for app in [&sqlite, &postgis] {
+    for app in &apps {
         let done = import(app, "nuage.geojson", bytes.clone(), None).await;
         assert_eq!(done["status"], "SUCCEEDED", "{done}");
         assert_eq!(done["featuresWritten"], CLOUD + 1, "{done}");
         layers.push(done["layer"]["id"].as_str().unwrap().to_owned());
     }
-    assert_eq!(layers[0], layers[1], "both start from an empty database");
+    assert!(layers.iter().all(|l| *l == layers[0]), "every backend starts from an empty database");
     let layer = &layers[0];
     let source = format!("layer-{layer}");
-    let lonely = feature_id(&sqlite, layer, CLOUD).await;
+    let lonely = feature_id(&apps[0], layer, CLOUD).await;
 
     // Low zooms: at most one small feature per cell, the isolated point always there, the same on both backends.
     for z in [0u8, 4, 8, 10] {
         let at = tile_of(13.2, -1.5, z);
-        let a = tile(&sqlite, &source, at).await;
-        let b = tile(&postgis, &source, at).await;
-        assert_eq!(a, b, "tile {at:?}");
+        let a = same_tile(&apps, &source, at).await;
         assert!(!a.is_empty() && a.len() <= THINNED_MAX, "tile {at:?}: {} features", a.len());
         // The cloud is 0.2° wide: about 36 cells of 0.0055° across at zoom 10, one at zoom 0.
         if z == 10 {
@@ -123,24 +145,22 @@ async fn dense_layers_are_thinned_at_low_zoom_alike_on_both_backends_and_rethinn
     let at = tile_of(13.2, -1.5, 13);
     let (west, south, east, north) = buffered_bounds(at);
     let inside = points.iter().filter(|(x, y)| (west..=east).contains(x) && (south..=north).contains(y)).count();
-    let a = tile(&sqlite, &source, at).await;
-    assert_eq!(a.len(), inside, "tile {at:?}");
-    assert_eq!(a, tile(&postgis, &source, at).await, "tile {at:?}");
+    assert_eq!(same_tile(&apps, &source, at).await.len(), inside, "tile {at:?}");
 
     // A point the zoom-8 tile leaves out, moved far from everything, shows at zoom 0 at the next request.
     let z8 = tile_of(13.2, -1.5, 8);
-    let shown: Vec<u64> = ids(&tile(&sqlite, &source, z8).await);
+    let shown: Vec<u64> = ids(&tile(&apps[0], &source, z8).await);
     let hidden_n = (0..CLOUD).find(|&n| points[n].0 > 13.15 && points[n].0 < 13.25).unwrap();
     let mut hidden = None;
     for n in hidden_n..CLOUD {
-        let id = feature_id(&sqlite, layer, n).await;
+        let id = feature_id(&apps[0], layer, n).await;
         if !shown.contains(&id.parse().unwrap()) {
             hidden = Some(id);
             break;
         }
     }
     let hidden = hidden.expect("the zoom-8 tile leaves features out");
-    for app in [&sqlite, &postgis] {
+    for app in &apps {
         let before = ids(&tile(app, &source, (0, 0, 0)).await);
         assert!(!before.contains(&hidden.parse().unwrap()));
         let moved = app
@@ -158,7 +178,21 @@ async fn dense_layers_are_thinned_at_low_zoom_alike_on_both_backends_and_rethinn
         assert!(!ids(&tile(app, &source, (0, 0, 0)).await).contains(&lonely.parse().unwrap()));
     }
     for z in [0u8, 6, 9] {
-        let at = tile_of(13.2, -1.5, z);
-        assert_eq!(tile(&sqlite, &source, at).await, tile(&postgis, &source, at).await, "after the edits, {at:?}");
+        same_tile(&apps, &source, tile_of(13.2, -1.5, z)).await;
+    }
+
+    // Down to 3 000 features, the layer needs no thinning any more: re-planned, every feature shows at zoom 4.
+    for app in &apps {
+        let first: i64 = feature_id(app, layer, 0).await.parse().unwrap();
+        execute(app, &format!("DELETE FROM layer_feature WHERE layer_id = {layer} AND id >= {}", first + 3000)).await;
+        app.catalog.rethin_layer(layer.parse().unwrap()).await.map_err(|e| e.into_anyhow()).unwrap();
+        let remaining = app
+            .data("query($id: ID!) { layer(id: $id) { features(first: 1) { totalCount } } }", json!({ "id": layer }))
+            .await["layer"]["features"]["totalCount"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(remaining, 3000);
+        // The cache still holds the thinned tile: a direct re-plan notifies like an edit does.
+        assert_eq!(tile(app, &source, tile_of(13.2, -1.5, 4)).await.len(), 3000, "every feature at zoom 4");
     }
 }
