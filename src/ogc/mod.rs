@@ -93,6 +93,8 @@ async fn landing(
         return web_app.index().await;
     }
     if wants_html(&headers, &query) {
+        // The Host header is the client's to write: escaped like any text.
+        let base = html_escape(&base);
         let page = format!(
             "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>ODG</title>\
              <h1>ODG</h1><p>Données minières géospatiales / Geospatial mining data.</p><ul>\

@@ -114,6 +114,11 @@ async fn every_resource_answers_html_to_browsers(app: &TestApp) {
     }
     let browser = app.client.get(format!("{}/collections", app.address)).header("Accept", "text/html").send().await;
     assert!(browser.unwrap().text().await.unwrap().starts_with("<!doctype html>"));
+    // Text from the request (here the Host header) is escaped.
+    let hostile =
+        app.client.get(format!("{}/?f=html", app.address)).header("Host", "x\"><script>1</script>").send().await;
+    let landing = hostile.unwrap().text().await.unwrap();
+    assert!(landing.contains("ODG") && !landing.contains("<script>"), "{landing}");
     let (_, collections) = get_json(app, "/collections").await;
     let alternate = collections["collections"][0]["links"].as_array().unwrap().iter().any(|l| l["type"] == "text/html");
     assert!(alternate, "each collection links its HTML page");
