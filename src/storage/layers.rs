@@ -145,6 +145,16 @@ fn decode_feature(m: layer_feature::Model, geometry: geo_types::Geometry<f64>) -
     Ok(LayerFeature { id: m.id, layer_id: m.layer_id, source_id: m.source_id, properties, geometry })
 }
 
+/// Rows with their geometry decoded.
+fn decode_features(rows: Vec<layer_feature::Model>) -> StorageResult<Vec<LayerFeature>> {
+    rows.into_iter()
+        .map(|m| {
+            let g = geometry::decode("layer_feature", m.id, &m.geom_wkb)?;
+            decode_feature(m, g)
+        })
+        .collect()
+}
+
 fn decode_import(m: layer_import::Model) -> StorageResult<ImportRecord> {
     let status = ImportStatus::parse(&m.status).ok_or_else(|| corrupt("layer_import", "status", m.id, &m.status))?;
     let warnings = serde_json::from_str(&m.warnings).map_err(|e| corrupt("layer_import", "warnings", m.id, e))?;
@@ -415,12 +425,7 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        rows.into_iter()
-            .map(|m| {
-                let g = geometry::decode("layer_feature", m.id, &m.geom_wkb)?;
-                decode_feature(m, g)
-            })
-            .collect()
+        decode_features(rows)
     }
 
     /// Replaces one feature's geometry and properties, and refreshes its
@@ -539,12 +544,7 @@ impl Store {
             .order_by(layer_feature::Column::Id, Order::Asc)
             .all(&self.db)
             .await?;
-        rows.into_iter()
-            .map(|m| {
-                let g = geometry::decode("layer_feature", m.id, &m.geom_wkb)?;
-                decode_feature(m, g)
-            })
-            .collect()
+        decode_features(rows)
     }
 
     async fn refresh_layer_extent(&self, layer_id: i64) -> StorageResult<()> {

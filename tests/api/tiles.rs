@@ -35,6 +35,17 @@ fn decode(bytes: Vec<u8>) -> (Decoded, Vec<(f32, f32)>) {
     (out, coords)
 }
 
+/// Deposit 1 goes from Moanda to Libreville (tile 8/134/127).
+async fn move_deposit_1_to_libreville(app: &TestApp) {
+    let moved = app
+        .graphql(
+            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(moved.get("errors").is_none(), "{moved}");
+}
+
 async fn fetch(app: &TestApp, source: &str, (z, x, y): (u8, u32, u32)) -> reqwest::Response {
     app.get(&format!("/tiles/{source}/{z}/{x}/{y}.mvt")).await
 }
@@ -106,13 +117,7 @@ async fn moving_a_deposit_moves_it_between_tiles() {
     let (features, _) = decode(before.bytes().await.unwrap().to_vec());
     assert!(features["deposits"].iter().any(|(id, _)| *id == 1));
     // Deposit 1 goes to Libreville (tile 8/134/127).
-    let moved = app
-        .graphql(
-            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
-            json!({}),
-        )
-        .await;
-    assert!(moved.get("errors").is_none(), "{moved}");
+    move_deposit_1_to_libreville(&app).await;
     let after = fetch(&app, "deposits", MOANDA_Z8).await;
     assert_ne!(after.headers()["etag"], etag_before);
     let (features, _) = decode(after.bytes().await.unwrap().to_vec());
@@ -172,13 +177,7 @@ async fn an_edit_evicts_exactly_the_cached_tiles_it_touches() {
         assert_eq!(cache_state(&fetch(&app, source, tile).await), "MISS");
         assert_eq!(cache_state(&fetch(&app, source, tile).await), "HIT");
     }
-    let moved = app
-        .graphql(
-            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
-            json!({}),
-        )
-        .await;
-    assert!(moved.get("errors").is_none(), "{moved}");
+    move_deposit_1_to_libreville(&app).await;
     for ((source, tile), expected) in
         [(old_place, "MISS"), (new_place, "MISS"), (elsewhere, "HIT"), (other_source, "HIT")]
     {
@@ -205,13 +204,7 @@ async fn an_edit_on_one_instance_evicts_the_tiles_another_instance_cached() {
         assert_eq!(cache_state(&fetch(&second, "deposits", tile).await), "MISS");
         assert_eq!(cache_state(&fetch(&second, "deposits", tile).await), "HIT");
     }
-    let moved = first
-        .graphql(
-            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
-            json!({}),
-        )
-        .await;
-    assert!(moved.get("errors").is_none(), "{moved}");
+    move_deposit_1_to_libreville(&first).await;
     // The notification crosses the database in milliseconds; allow a few seconds on a busy machine.
     let mut evicted = false;
     for _ in 0..100 {
@@ -256,13 +249,7 @@ async fn a_composite_tile_holds_the_layers_of_each_source(app: &TestApp) {
     assert_eq!(features[&layer], own[&layer]);
     // Built from the sources' cached tiles: a second request is a hit, an edit of a deposit a miss.
     assert_eq!(get(tile_of(&composite)).await.headers()["x-cache"], "HIT");
-    let moved = app
-        .graphql(
-            "mutation { updateDeposit(id: \"1\", input: {geometry: {type: \"Point\", coordinates: [9.45, 0.39]}}) { id } }",
-            json!({}),
-        )
-        .await;
-    assert!(moved.get("errors").is_none(), "{moved}");
+    move_deposit_1_to_libreville(app).await;
     assert_eq!(get(tile_of(&composite)).await.headers()["x-cache"], "MISS");
 
     let tilejson: serde_json::Value = get(format!("/tiles/{composite}.json")).await.json().await.unwrap();
