@@ -187,6 +187,25 @@ fn parse_crs(crs: Option<&str>) -> AppResult<Option<Crs>> {
     }
 }
 
+/// Rasters wider or taller than this, without overviews, get advice on the import.
+const LARGE_RASTER_PX: u64 = 2048;
+
+/// A warning for a large raster without overviews: its zoomed-out tiles read the full resolution.
+fn overview_advice(raster: &import::RasterInfo) -> Option<import::ImportWarning> {
+    let number = |key: &str| raster.description.get(key).and_then(Value::as_u64).unwrap_or(0);
+    let large = number("width").max(number("height")) > LARGE_RASTER_PX;
+    (large && number("overviews") == 0).then(|| import::ImportWarning {
+        index: 0,
+        location: "GeoTIFF".into(),
+        reason: format!(
+            "the raster ({} × {} pixels) has no overviews: zoomed-out tiles read it at full resolution, slowly; \
+             add them (gdaladdo -r average file.tif 2 4 8 16 32) and import the file again",
+            number("width"),
+            number("height")
+        ),
+    })
+}
+
 fn stopped(file_name: &str) -> ImportError {
     ImportError { file: file_name.to_owned(), location: None, message: "the import was stopped".into() }
 }
@@ -373,8 +392,11 @@ impl Catalog {
             record.features_read = *read_so_far.borrow_and_update();
             self.imports.publish(ImportProgress::of(record));
         }
-        let (summary, crs, raster, planner, held) =
+        let (mut summary, crs, raster, planner, held) =
             first_pass.await.map_err(|e| format!("internal error: {e}"))?.map_err(|e| e.to_string())?;
+        if let Some(advice) = raster.as_ref().and_then(overview_advice) {
+            summary.warnings.push(advice);
+        }
         record.features_read = summary.features_read;
         let plan =
             tokio::task::spawn_blocking(move || planner.finish()).await.map_err(|e| format!("internal error: {e}"))?;

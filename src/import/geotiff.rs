@@ -148,10 +148,18 @@ impl GeoTiffReader {
                 }
             }
         };
+        // Reduced-resolution images after the main one (gdaladdo, COG): zoomed-out tiles read them.
+        let mut overviews = 0u32;
+        while tiff.more_images() && tiff.next_image().is_ok() {
+            if tiff.find_tag_unsigned::<u32>(Tag::NewSubfileType).ok().flatten() == Some(1) {
+                overviews += 1;
+            }
+        }
         let description = json!({
             "width": width,
             "height": height,
             "bands": bands,
+            "overviews": overviews,
             "data_type": data_type(sample_format, bits),
             "nodata": nodata,
             "pixel_size_x": transform[1],

@@ -238,7 +238,7 @@ async fn a_geotiff_becomes_its_footprint_and_its_file_is_kept(app: &TestApp) {
     assert_eq!(footprint["geometry"]["type"], "Polygon");
     assert_eq!(
         footprint["properties"],
-        json!({"width": 20, "height": 10, "bands": 1, "data_type": "Int16", "nodata": -9999,
+        json!({"width": 20, "height": 10, "bands": 1, "overviews": 0, "data_type": "Int16", "nodata": -9999,
                "pixel_size_x": 50.0, "pixel_size_y": -50.0, "crs": "EPSG:32633"})
     );
     let raster = &l["rasterInfo"];

@@ -354,8 +354,52 @@ async fn zoomed_out_tiles_read_the_overviews(app: &TestApp) {
     }
 }
 
+/// A raster wider than 2 048 pixels without overviews gets advice on its
+/// import; with overviews, none.
+async fn a_large_raster_without_overviews_is_imported_with_advice(app: &TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let tif = dir.path().join("large.tif");
+    let path = tif.to_str().unwrap();
+    let (wide, ext) = ("2100", "752500");
+    gdal(&[
+        "gdal_create",
+        "-q",
+        "-of",
+        "GTiff",
+        "-outsize",
+        wide,
+        "10",
+        "-ot",
+        "Byte",
+        "-a_srs",
+        "EPSG:32633",
+        "-a_ullr",
+        "700000",
+        "100000",
+        ext,
+        "99750",
+        "-burn",
+        "7",
+        "-co",
+        "TILED=YES",
+        path,
+    ]);
+    let plain = import(app, "large.tif", std::fs::read(&tif).unwrap(), None).await;
+    assert_eq!(plain["status"], "SUCCEEDED", "{plain}");
+    let warnings = plain["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{plain}");
+    assert_eq!(warnings[0]["location"], "GeoTIFF");
+    let reason = warnings[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("2100 × 10") && reason.contains("gdaladdo"), "{reason}");
+    gdal(&["gdaladdo", "-q", "-r", "average", path, "2", "4"]);
+    let with_overviews = import(app, "large-apercus.tif", std::fs::read(&tif).unwrap(), None).await;
+    assert_eq!(with_overviews["status"], "SUCCEEDED", "{with_overviews}");
+    assert_eq!(with_overviews["warnings"], json!([]), "{with_overviews}");
+}
+
 crate::on_both_backends!(
     a_geotiff_layer_is_served_as_png_tiles,
     an_rgb_geotiff_keeps_its_colours,
-    zoomed_out_tiles_read_the_overviews
+    zoomed_out_tiles_read_the_overviews,
+    a_large_raster_without_overviews_is_imported_with_advice
 );
