@@ -11,8 +11,10 @@ import { useOptions } from '../lib/useOptions';
 import { useDebounced } from '../lib/useDebounced';
 import { toFormValue, type FormValues } from '../lib/form';
 import { apiErrors } from '../graphql/errors';
-import { after, Pager, type PagerState } from '../components/Pager';
-import { Filters, MapLink, PageHeader, StatusBadge } from '../components/ListTools';
+import { after } from '../components/Pager';
+import { DeleteButton, RecordList } from '../components/RecordList';
+import { usePagedFilter } from '../lib/usePagedFilter';
+import { MapLink, PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { EntityForm, type FormField } from '../components/EntityForm';
 import { ErrorList } from '../components/Notice';
@@ -101,7 +103,6 @@ export function AreasPage() {
   const [status, setStatus] = useState(params.get('statut') ?? '');
   const [operator, setOperator] = useState('');
   const [validOn, setValidOn] = useState('');
-  const [pager, setPager] = useState<PagerState>({ stack: [] });
   const q = useDebounced(search.trim(), 250);
   const filter = useMemo<ExploitationAreaFilterInput>(() => {
     const f: ExploitationAreaFilterInput = {};
@@ -111,86 +112,59 @@ export function AreasPage() {
     if (validOn) f.validDuring = { from: validOn, to: validOn };
     return f;
   }, [q, status, operator, validOn]);
-  const key = JSON.stringify(filter);
-  const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setPager({ stack: [] });
-  }
+  const [pager, setPager] = usePagedFilter(filter);
   const [{ data, fetching, error }] = useQuery({ query: AreasQuery, variables: { first: PAGE, after: after(pager), filter } });
   const conn = data?.exploitationAreas;
 
   return (
-    <section className="page">
-      <PageHeader
-        title={t('areas.title')}
-        actions={
-          canCreate(user, 'exploitationArea') ? (
-            <Link className="btn btn--primary" to="/permis/nouveau" data-testid="create">
-              {t('areas.new')}
-            </Link>
-          ) : null
-        }
-      />
-      <Filters
-        onReset={() => {
-          setSearch('');
-          setStatus('');
-          setOperator('');
-          setValidOn('');
-        }}
-      >
-        <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
-        <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={PERMIT_STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
-        <SelectField name="operator" label={t('field.operator')} value={operator} onChange={setOperator} emptyLabel={t('common.all')} options={operators} />
-        <TextField name="validOn" type="date" label={t('field.validOn')} value={validOn} onChange={setValidOn} />
-      </Filters>
-      <ErrorList errors={apiErrors(error)} />
-      <div className="table-wrap">
-        <table className="table" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">{t('field.name')}</th>
-              <th scope="col">{t('field.permitNumber')}</th>
-              <th scope="col">{t('field.status')}</th>
-              <th scope="col">{t('field.operator')}</th>
-              <th scope="col">{t('field.areaKm2')}</th>
-              <th scope="col">{t('field.validFrom')}</th>
-              <th scope="col">{t('field.validTo')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {conn?.nodes.map((a) => (
-              <tr key={a.id} data-row-id={a.id}>
-                <td>
-                  <Link to={`/permis/${a.id}`}>{a.name}</Link>
-                </td>
-                <td>{a.permitNumber}</td>
-                <td>
-                  <StatusBadge status={a.status} label={t(`status.${a.status}` as MessageKey)} />
-                </td>
-                <td>{a.operator?.name ?? '—'}</td>
-                <td>{fmt.areaKm2(a.areaKm2)}</td>
-                <td>{fmt.date(a.validFrom)}</td>
-                <td>{fmt.date(a.validTo)}</td>
-                <td className="actions">
-                  <MapLink geometry={a.geometry} />
-                  {canEdit(user, 'exploitationArea', a.operator?.id) ? (
-                    <Link to={`/permis/${a.id}`} className="btn btn--small" data-testid="edit">
-                      {t('common.edit')}
-                    </Link>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <Pager state={pager} onChange={setPager} hasNextPage={!!conn?.pageInfo.hasNextPage} endCursor={conn?.pageInfo.endCursor} totalCount={conn?.totalCount} />
-    </section>
+    <RecordList
+      title={t('areas.title')}
+      create={canCreate(user, 'exploitationArea') ? { to: '/permis/nouveau', label: t('areas.new') } : null}
+      onReset={() => {
+        setSearch('');
+        setStatus('');
+        setOperator('');
+        setValidOn('');
+      }}
+      filters={
+        <>
+          <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
+          <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={PERMIT_STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
+          <SelectField name="operator" label={t('field.operator')} value={operator} onChange={setOperator} emptyLabel={t('common.all')} options={operators} />
+          <TextField name="validOn" type="date" label={t('field.validOn')} value={validOn} onChange={setValidOn} />
+        </>
+      }
+      columns={[t('field.name'), t('field.permitNumber'), t('field.status'), t('field.operator'), t('field.areaKm2'), t('field.validFrom'), t('field.validTo')]}
+      fetching={fetching}
+      error={error}
+      connection={conn}
+      pager={pager}
+      onPager={setPager}
+    >
+      {conn?.nodes.map((a) => (
+        <tr key={a.id} data-row-id={a.id}>
+          <td>
+            <Link to={`/permis/${a.id}`}>{a.name}</Link>
+          </td>
+          <td>{a.permitNumber}</td>
+          <td>
+            <StatusBadge status={a.status} label={t(`status.${a.status}` as MessageKey)} />
+          </td>
+          <td>{a.operator?.name ?? '—'}</td>
+          <td>{fmt.areaKm2(a.areaKm2)}</td>
+          <td>{fmt.date(a.validFrom)}</td>
+          <td>{fmt.date(a.validTo)}</td>
+          <td className="actions">
+            <MapLink geometry={a.geometry} />
+            {canEdit(user, 'exploitationArea', a.operator?.id) ? (
+              <Link to={`/permis/${a.id}`} className="btn btn--small" data-testid="edit">
+                {t('common.edit')}
+              </Link>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </RecordList>
   );
 }
 
@@ -295,18 +269,16 @@ export function AreaEditPage() {
         }}
         extraActions={
           canDelete(user, 'exploitationArea', a.operator?.id) ? (
-            <button
-              type="button"
-              className="btn btn--danger"
-              onClick={async () => {
-                if (!window.confirm(t('common.confirmDelete', { name: a.name }))) return;
+            <DeleteButton
+              name={a.name}
+              remove={async () => {
                 const r = await remove({ id: a.id }, { additionalTypenames: ['ExploitationArea'] });
-                if (r.data?.deleteExploitationArea) navigate('/permis');
-                else setDeleteErrors(apiErrors(r.error));
+                if (!r.data?.deleteExploitationArea) return apiErrors(r.error);
+                navigate('/permis');
+                return null;
               }}
-            >
-              {t('common.delete')}
-            </button>
+              onErrors={setDeleteErrors}
+            />
           ) : null
         }
       />

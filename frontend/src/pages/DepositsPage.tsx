@@ -11,8 +11,10 @@ import { useOptions } from '../lib/useOptions';
 import { useDebounced } from '../lib/useDebounced';
 import { toFormValue, type FormValues } from '../lib/form';
 import { apiErrors } from '../graphql/errors';
-import { after, Pager, type PagerState } from '../components/Pager';
-import { Filters, MapLink, PageHeader, StatusBadge } from '../components/ListTools';
+import { after } from '../components/Pager';
+import { DeleteButton, RecordList } from '../components/RecordList';
+import { usePagedFilter } from '../lib/usePagedFilter';
+import { MapLink, PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { EntityForm, type FormField } from '../components/EntityForm';
 import { ErrorList } from '../components/Notice';
@@ -112,7 +114,6 @@ export function DepositsPage() {
   const [status, setStatus] = useState(params.get('statut') ?? '');
   const [commodity, setCommodity] = useState('');
   const [operator, setOperator] = useState('');
-  const [pager, setPager] = useState<PagerState>({ stack: [] });
   const q = useDebounced(search.trim(), 250);
 
   const filter = useMemo<DepositFilterInput>(() => {
@@ -123,93 +124,67 @@ export function DepositsPage() {
     if (operator) f.operatorId = [operator];
     return f;
   }, [q, status, commodity, operator]);
-  const key = JSON.stringify(filter);
-  const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setPager({ stack: [] });
-  }
+  const [pager, setPager] = usePagedFilter(filter);
 
   const [{ data, fetching, error }] = useQuery({ query: DepositsQuery, variables: { first: PAGE, after: after(pager), filter } });
   const conn = data?.deposits;
 
   return (
-    <section className="page">
-      <PageHeader
-        title={t('deposits.title')}
-        actions={
-          canCreate(user, 'deposit') ? (
-            <Link className="btn btn--primary" to="/gisements/nouveau" data-testid="create">
-              {t('deposits.new')}
-            </Link>
-          ) : null
-        }
-      />
-      <Filters
-        onReset={() => {
-          setSearch('');
-          setStatus('');
-          setCommodity('');
-          setOperator('');
-        }}
-      >
-        <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
-        <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={DEPOSIT_STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
-        <SelectField name="commodity" label={t('field.commodity')} value={commodity} onChange={setCommodity} emptyLabel={t('common.all')} options={commodities} />
-        <SelectField name="operator" label={t('field.operator')} value={operator} onChange={setOperator} emptyLabel={t('common.all')} options={operators} />
-      </Filters>
-      <ErrorList errors={apiErrors(error)} />
-      <div className="table-wrap">
-        <table className="table" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">{t('field.name')}</th>
-              <th scope="col">{t('field.commodity')}</th>
-              <th scope="col">{t('field.status')}</th>
-              <th scope="col">{t('field.operator')}</th>
-              <th scope="col">{t('field.province')}</th>
-              <th scope="col">{t('field.discoveryDate')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {conn?.nodes.map((d) => (
-              <tr key={d.id} data-row-id={d.id}>
-                <td>
-                  <Link to={`/gisements/${d.id}`}>{d.name}</Link>
-                </td>
-                <td>
-                  {d.commodity ? (
-                    <>
-                      <span className="swatch swatch--dot" style={{ background: d.commodity.color }} /> {locale === 'fr' ? d.commodity.nameFr : d.commodity.nameEn}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>
-                  <StatusBadge status={d.status} label={t(`status.${d.status}` as MessageKey)} />
-                </td>
-                <td>{d.operator?.name ?? '—'}</td>
-                <td>{d.province ?? '—'}</td>
-                <td>{fmt.date(d.discoveryDate)}</td>
-                <td className="actions">
-                  <MapLink geometry={d.geometry} />
-                  {canEdit(user, 'deposit', d.operator?.id) ? (
-                    <Link to={`/gisements/${d.id}`} className="btn btn--small" data-testid="edit">
-                      {t('common.edit')}
-                    </Link>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <Pager state={pager} onChange={setPager} hasNextPage={!!conn?.pageInfo.hasNextPage} endCursor={conn?.pageInfo.endCursor} totalCount={conn?.totalCount} />
-    </section>
+    <RecordList
+      title={t('deposits.title')}
+      create={canCreate(user, 'deposit') ? { to: '/gisements/nouveau', label: t('deposits.new') } : null}
+      onReset={() => {
+        setSearch('');
+        setStatus('');
+        setCommodity('');
+        setOperator('');
+      }}
+      filters={
+        <>
+          <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
+          <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={DEPOSIT_STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
+          <SelectField name="commodity" label={t('field.commodity')} value={commodity} onChange={setCommodity} emptyLabel={t('common.all')} options={commodities} />
+          <SelectField name="operator" label={t('field.operator')} value={operator} onChange={setOperator} emptyLabel={t('common.all')} options={operators} />
+        </>
+      }
+      columns={[t('field.name'), t('field.commodity'), t('field.status'), t('field.operator'), t('field.province'), t('field.discoveryDate')]}
+      fetching={fetching}
+      error={error}
+      connection={conn}
+      pager={pager}
+      onPager={setPager}
+    >
+      {conn?.nodes.map((d) => (
+        <tr key={d.id} data-row-id={d.id}>
+          <td>
+            <Link to={`/gisements/${d.id}`}>{d.name}</Link>
+          </td>
+          <td>
+            {d.commodity ? (
+              <>
+                <span className="swatch swatch--dot" style={{ background: d.commodity.color }} /> {locale === 'fr' ? d.commodity.nameFr : d.commodity.nameEn}
+              </>
+            ) : (
+              '—'
+            )}
+          </td>
+          <td>
+            <StatusBadge status={d.status} label={t(`status.${d.status}` as MessageKey)} />
+          </td>
+          <td>{d.operator?.name ?? '—'}</td>
+          <td>{d.province ?? '—'}</td>
+          <td>{fmt.date(d.discoveryDate)}</td>
+          <td className="actions">
+            <MapLink geometry={d.geometry} />
+            {canEdit(user, 'deposit', d.operator?.id) ? (
+              <Link to={`/gisements/${d.id}`} className="btn btn--small" data-testid="edit">
+                {t('common.edit')}
+              </Link>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </RecordList>
   );
 }
 
@@ -325,18 +300,16 @@ export function DepositEditPage() {
         }}
         extraActions={
           canDelete(user, 'deposit', d.operator?.id) ? (
-            <button
-              type="button"
-              className="btn btn--danger"
-              onClick={async () => {
-                if (!window.confirm(t('common.confirmDelete', { name: d.name }))) return;
+            <DeleteButton
+              name={d.name}
+              remove={async () => {
                 const r = await remove({ id: d.id }, { additionalTypenames: ['Deposit'] });
-                if (r.data?.deleteDeposit) navigate('/gisements');
-                else setDeleteErrors(apiErrors(r.error));
+                if (!r.data?.deleteDeposit) return apiErrors(r.error);
+                navigate('/gisements');
+                return null;
               }}
-            >
-              {t('common.delete')}
-            </button>
+              onErrors={setDeleteErrors}
+            />
           ) : null
         }
       />

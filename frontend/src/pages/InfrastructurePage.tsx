@@ -10,8 +10,10 @@ import { canCreate, canDelete, canEdit } from '../lib/permissions';
 import { useDebounced } from '../lib/useDebounced';
 import { toFormValue, type FormValues } from '../lib/form';
 import { apiErrors } from '../graphql/errors';
-import { after, Pager, type PagerState } from '../components/Pager';
-import { Filters, MapLink, PageHeader, StatusBadge } from '../components/ListTools';
+import { after } from '../components/Pager';
+import { DeleteButton, RecordList } from '../components/RecordList';
+import { usePagedFilter } from '../lib/usePagedFilter';
+import { MapLink, PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { EntityForm, type FormField } from '../components/EntityForm';
 import { ErrorList } from '../components/Notice';
@@ -87,7 +89,6 @@ export function InfrastructurePage() {
   const [search, setSearch] = useState('');
   const [kind, setKind] = useState('');
   const [status, setStatus] = useState('');
-  const [pager, setPager] = useState<PagerState>({ stack: [] });
   const q = useDebounced(search.trim(), 250);
   const filter = useMemo<InfrastructureFilterInput>(() => {
     const f: InfrastructureFilterInput = {};
@@ -96,79 +97,54 @@ export function InfrastructurePage() {
     if (status) f.status = [status as InfrastructureStatus];
     return f;
   }, [q, kind, status]);
-  const key = JSON.stringify(filter);
-  const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setPager({ stack: [] });
-  }
+  const [pager, setPager] = usePagedFilter(filter);
   const [{ data, fetching, error }] = useQuery({ query: ListQuery, variables: { first: PAGE, after: after(pager), filter } });
   const conn = data?.infrastructures;
   return (
-    <section className="page">
-      <PageHeader
-        title={t('infrastructure.title')}
-        actions={
-          canCreate(user, 'infrastructure') ? (
-            <Link className="btn btn--primary" to="/infrastructures/nouveau" data-testid="create">
-              {t('infrastructure.new')}
-            </Link>
-          ) : null
-        }
-      />
-      <Filters
-        onReset={() => {
-          setSearch('');
-          setKind('');
-          setStatus('');
-        }}
-      >
-        <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
-        <SelectField name="kind" label={t('field.kind')} value={kind} onChange={setKind} emptyLabel={t('common.all')} options={KINDS.map((k) => ({ value: k, label: t(`kind.${k}` as MessageKey) }))} />
-        <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
-      </Filters>
-      <ErrorList errors={apiErrors(error)} />
-      <div className="table-wrap">
-        <table className="table" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">{t('field.name')}</th>
-              <th scope="col">{t('field.kind')}</th>
-              <th scope="col">{t('field.status')}</th>
-              <th scope="col">{t('field.lengthKm')}</th>
-              <th scope="col">{t('field.capacity')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {conn?.nodes.map((i) => (
-              <tr key={i.id} data-row-id={i.id}>
-                <td>
-                  <Link to={`/infrastructures/${i.id}`}>{i.name}</Link>
-                </td>
-                <td>{t(`kind.${i.kind}` as MessageKey)}</td>
-                <td>
-                  <StatusBadge status={i.status} label={t(`status.${i.status}` as MessageKey)} />
-                </td>
-                <td>{i.lengthKm ? fmt.lengthKm(i.lengthKm) : '—'}</td>
-                <td>{i.capacity !== null && i.capacity !== undefined ? `${fmt.number(i.capacity)} ${i.capacityUnit ?? ''}` : '—'}</td>
-                <td className="actions">
-                  <MapLink geometry={i.geometry} />
-                  {canEdit(user, 'infrastructure', null) ? (
-                    <Link to={`/infrastructures/${i.id}`} className="btn btn--small" data-testid="edit">
-                      {t('common.edit')}
-                    </Link>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <Pager state={pager} onChange={setPager} hasNextPage={!!conn?.pageInfo.hasNextPage} endCursor={conn?.pageInfo.endCursor} totalCount={conn?.totalCount} />
-    </section>
+    <RecordList
+      title={t('infrastructure.title')}
+      create={canCreate(user, 'infrastructure') ? { to: '/infrastructures/nouveau', label: t('infrastructure.new') } : null}
+      onReset={() => {
+        setSearch('');
+        setKind('');
+        setStatus('');
+      }}
+      filters={
+        <>
+          <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
+          <SelectField name="kind" label={t('field.kind')} value={kind} onChange={setKind} emptyLabel={t('common.all')} options={KINDS.map((k) => ({ value: k, label: t(`kind.${k}` as MessageKey) }))} />
+          <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
+        </>
+      }
+      columns={[t('field.name'), t('field.kind'), t('field.status'), t('field.lengthKm'), t('field.capacity')]}
+      fetching={fetching}
+      error={error}
+      connection={conn}
+      pager={pager}
+      onPager={setPager}
+    >
+      {conn?.nodes.map((i) => (
+        <tr key={i.id} data-row-id={i.id}>
+          <td>
+            <Link to={`/infrastructures/${i.id}`}>{i.name}</Link>
+          </td>
+          <td>{t(`kind.${i.kind}` as MessageKey)}</td>
+          <td>
+            <StatusBadge status={i.status} label={t(`status.${i.status}` as MessageKey)} />
+          </td>
+          <td>{i.lengthKm ? fmt.lengthKm(i.lengthKm) : '—'}</td>
+          <td>{i.capacity !== null && i.capacity !== undefined ? `${fmt.number(i.capacity)} ${i.capacityUnit ?? ''}` : '—'}</td>
+          <td className="actions">
+            <MapLink geometry={i.geometry} />
+            {canEdit(user, 'infrastructure', null) ? (
+              <Link to={`/infrastructures/${i.id}`} className="btn btn--small" data-testid="edit">
+                {t('common.edit')}
+              </Link>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </RecordList>
   );
 }
 
@@ -260,18 +236,16 @@ export function InfrastructureEditPage() {
         }}
         extraActions={
           canDelete(user, 'infrastructure', null) ? (
-            <button
-              type="button"
-              className="btn btn--danger"
-              onClick={async () => {
-                if (!window.confirm(t('common.confirmDelete', { name: i.name }))) return;
+            <DeleteButton
+              name={i.name}
+              remove={async () => {
                 const r = await remove({ id: i.id }, { additionalTypenames: ['Infrastructure'] });
-                if (r.data?.deleteInfrastructure) navigate('/infrastructures');
-                else setDeleteErrors(apiErrors(r.error));
+                if (!r.data?.deleteInfrastructure) return apiErrors(r.error);
+                navigate('/infrastructures');
+                return null;
               }}
-            >
-              {t('common.delete')}
-            </button>
+              onErrors={setDeleteErrors}
+            />
           ) : null
         }
       />

@@ -11,7 +11,9 @@ import { canManageLayers } from '../lib/permissions';
 import { useDebounced } from '../lib/useDebounced';
 import { toFormValue, type FormValues } from '../lib/form';
 import { apiErrors, type ApiError } from '../graphql/errors';
-import { after, Pager, type PagerState } from '../components/Pager';
+import { after, Pager } from '../components/Pager';
+import { usePagedFilter } from '../lib/usePagedFilter';
+import { DeleteButton } from '../components/RecordList';
 import { MapLink, PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { EntityForm, type FormField } from '../components/EntityForm';
@@ -302,18 +304,16 @@ export function LayerDetailPage() {
               return r.data?.updateLayer ? null : apiErrors(r.error);
             }}
             extraActions={
-              <button
-                type="button"
-                className="btn btn--danger"
-                onClick={async () => {
-                  if (!window.confirm(t('common.confirmDelete', { name: layer.name }))) return;
+              <DeleteButton
+                name={layer.name}
+                remove={async () => {
                   const r = await remove({ id: layer.id }, { additionalTypenames: ['Layer'] });
-                  if (r.data?.deleteLayer) navigate('/couches');
-                  else setActionErrors(apiErrors(r.error));
+                  if (!r.data?.deleteLayer) return apiErrors(r.error);
+                  navigate('/couches');
+                  return null;
                 }}
-              >
-                {t('common.delete')}
-              </button>
+                onErrors={setActionErrors}
+              />
             }
           />
         </>
@@ -402,19 +402,13 @@ function AttributeTable({ id, attributes: defs, editable }: { id: string; attrib
   const attributes = defs.map((a) => a.name);
   const [attribute, setAttribute] = useState(attributes[0] ?? '');
   const [text, setText] = useState('');
-  const [pager, setPager] = useState<PagerState>({ stack: [] });
   const [editing, setEditing] = useState<{ id: string; properties: Record<string, unknown> } | null>(null);
   const [rowErrors, setRowErrors] = useState<ApiError[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const [, removeFeature] = useMutation(DeleteLayerFeature);
   const q = useDebounced(text.trim(), 300);
   const filter = useMemo<LayerFeatureFilterInput>(() => (attribute && q ? { attributes: [{ name: attribute, contains: q }] } : {}), [attribute, q]);
-  const key = JSON.stringify(filter);
-  const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setPager({ stack: [] });
-  }
+  const [pager, setPager] = usePagedFilter(filter);
   const [{ data, fetching, error }] = useQuery({ query: FeaturesQuery, variables: { id, first: 25, after: after(pager), filter } });
   const conn = data?.layer?.features;
   const deleteFeature = async (fid: string) => {

@@ -10,6 +10,7 @@ import { canManageLayers } from '../lib/permissions';
 import { useDebounced } from '../lib/useDebounced';
 import { apiErrors, toFormErrors, type ApiError } from '../graphql/errors';
 import { after, Pager, type PagerState } from '../components/Pager';
+import { usePagedFilter } from '../lib/usePagedFilter';
 import { Filters, PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { ErrorList } from '../components/Notice';
@@ -142,7 +143,6 @@ export function LayersPage() {
   const [kind, setKind] = useState('');
   const [status, setStatus] = useState('');
   const [visible, setVisible] = useState('');
-  const [pager, setPager] = useState<PagerState>({ stack: [] });
   const [historyPager, setHistoryPager] = useState<PagerState>({ stack: [] });
   const q = useDebounced(search.trim(), 250);
   const filter = useMemo<LayerFilterInput>(() => {
@@ -153,12 +153,7 @@ export function LayersPage() {
     if (visible) f.visible = visible === 'true';
     return f;
   }, [q, kind, status, visible]);
-  const key = JSON.stringify(filter);
-  const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setPager({ stack: [] });
-  }
+  const [pager, setPager] = usePagedFilter(filter);
   const [{ data, fetching, error }, refetchLayers] = useQuery({ query: LayersQuery, variables: { first: 20, after: after(pager), filter } });
   const [history, refetchHistory] = useQuery({ query: ImportsQuery, variables: { first: 10, after: after(historyPager) }, pause: !user });
   const conn = data?.layers;

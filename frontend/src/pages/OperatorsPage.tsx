@@ -11,8 +11,10 @@ import { useOptions } from '../lib/useOptions';
 import { useDebounced } from '../lib/useDebounced';
 import { toFormValue, type FormValues } from '../lib/form';
 import { apiErrors } from '../graphql/errors';
-import { after, Pager, type PagerState } from '../components/Pager';
-import { Filters, PageHeader, StatusBadge } from '../components/ListTools';
+import { after } from '../components/Pager';
+import { DeleteButton, RecordList } from '../components/RecordList';
+import { usePagedFilter } from '../lib/usePagedFilter';
+import { PageHeader, StatusBadge } from '../components/ListTools';
 import { SelectField, TextField } from '../components/Field';
 import { EntityForm, type FormField } from '../components/EntityForm';
 import { ErrorList } from '../components/Notice';
@@ -90,7 +92,6 @@ export function OperatorsPage() {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('');
   const [commodity, setCommodity] = useState('');
-  const [pager, setPager] = useState<PagerState>({ stack: [] });
   const q = useDebounced(search.trim(), 250);
   const filter = useMemo<OperatorFilterInput>(() => {
     const f: OperatorFilterInput = {};
@@ -99,86 +100,61 @@ export function OperatorsPage() {
     if (commodity) f.commodityCode = [commodity];
     return f;
   }, [q, status, commodity]);
-  const key = JSON.stringify(filter);
-  const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setPager({ stack: [] });
-  }
+  const [pager, setPager] = usePagedFilter(filter);
   const [{ data, fetching, error }] = useQuery({ query: ListQuery, variables: { first: PAGE, after: after(pager), filter } });
   const conn = data?.operators;
   return (
-    <section className="page">
-      <PageHeader
-        title={t('operators.title')}
-        actions={
-          canCreate(user, 'operator') ? (
-            <Link className="btn btn--primary" to="/operateurs/nouveau" data-testid="create">
-              {t('operators.new')}
-            </Link>
-          ) : null
-        }
-      />
-      <Filters
-        onReset={() => {
-          setSearch('');
-          setStatus('');
-          setCommodity('');
-        }}
-      >
-        <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
-        <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
-        <SelectField name="commodity" label={t('field.commodity')} value={commodity} onChange={setCommodity} emptyLabel={t('common.all')} options={commodities} />
-      </Filters>
-      <ErrorList errors={apiErrors(error)} />
-      <div className="table-wrap">
-        <table className="table" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">{t('field.name')}</th>
-              <th scope="col">{t('field.country')}</th>
-              <th scope="col">{t('field.status')}</th>
-              <th scope="col">{t('field.commodities')}</th>
-              <th scope="col">{t('field.websiteUrl')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {conn?.nodes.map((o) => (
-              <tr key={o.id} data-row-id={o.id}>
-                <td>
-                  <Link to={`/operateurs/${o.id}`}>{o.name}</Link>
-                </td>
-                <td>{o.country}</td>
-                <td>
-                  <StatusBadge status={o.status} label={t(`status.${o.status}` as MessageKey)} />
-                </td>
-                <td>{o.commodities.map((c) => c.code).join(', ') || '—'}</td>
-                <td>
-                  {o.websiteUrl ? (
-                    <a href={o.websiteUrl} target="_blank" rel="noreferrer noopener">
-                      {o.websiteUrl.replace(/^https?:\/\//, '')}
-                    </a>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td className="actions">
-                  {canEdit(user, 'operator', o.id) ? (
-                    <Link to={`/operateurs/${o.id}`} className="btn btn--small" data-testid="edit">
-                      {t('common.edit')}
-                    </Link>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <Pager state={pager} onChange={setPager} hasNextPage={!!conn?.pageInfo.hasNextPage} endCursor={conn?.pageInfo.endCursor} totalCount={conn?.totalCount} />
-    </section>
+    <RecordList
+      title={t('operators.title')}
+      create={canCreate(user, 'operator') ? { to: '/operateurs/nouveau', label: t('operators.new') } : null}
+      onReset={() => {
+        setSearch('');
+        setStatus('');
+        setCommodity('');
+      }}
+      filters={
+        <>
+          <TextField name="search" type="search" label={t('common.search')} value={search} onChange={setSearch} />
+          <SelectField name="status" label={t('field.status')} value={status} onChange={setStatus} emptyLabel={t('common.all')} options={STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))} />
+          <SelectField name="commodity" label={t('field.commodity')} value={commodity} onChange={setCommodity} emptyLabel={t('common.all')} options={commodities} />
+        </>
+      }
+      columns={[t('field.name'), t('field.country'), t('field.status'), t('field.commodities'), t('field.websiteUrl')]}
+      fetching={fetching}
+      error={error}
+      connection={conn}
+      pager={pager}
+      onPager={setPager}
+    >
+      {conn?.nodes.map((o) => (
+        <tr key={o.id} data-row-id={o.id}>
+          <td>
+            <Link to={`/operateurs/${o.id}`}>{o.name}</Link>
+          </td>
+          <td>{o.country}</td>
+          <td>
+            <StatusBadge status={o.status} label={t(`status.${o.status}` as MessageKey)} />
+          </td>
+          <td>{o.commodities.map((c) => c.code).join(', ') || '—'}</td>
+          <td>
+            {o.websiteUrl ? (
+              <a href={o.websiteUrl} target="_blank" rel="noreferrer noopener">
+                {o.websiteUrl.replace(/^https?:\/\//, '')}
+              </a>
+            ) : (
+              '—'
+            )}
+          </td>
+          <td className="actions">
+            {canEdit(user, 'operator', o.id) ? (
+              <Link to={`/operateurs/${o.id}`} className="btn btn--small" data-testid="edit">
+                {t('common.edit')}
+              </Link>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </RecordList>
   );
 }
 
@@ -272,18 +248,16 @@ export function OperatorEditPage() {
         }}
         extraActions={
           canDelete(user, 'operator', o.id) ? (
-            <button
-              type="button"
-              className="btn btn--danger"
-              onClick={async () => {
-                if (!window.confirm(t('common.confirmDelete', { name: o.name }))) return;
+            <DeleteButton
+              name={o.name}
+              remove={async () => {
                 const r = await remove({ id: o.id }, { additionalTypenames: ['Operator'] });
-                if (r.data?.deleteOperator) navigate('/operateurs');
-                else setDeleteErrors(apiErrors(r.error));
+                if (!r.data?.deleteOperator) return apiErrors(r.error);
+                navigate('/operateurs');
+                return null;
               }}
-            >
-              {t('common.delete')}
-            </button>
+              onErrors={setDeleteErrors}
+            />
           ) : null
         }
       />
