@@ -13,6 +13,9 @@ use std::sync::OnceLock;
 pub struct Crs {
     label: String,
     projection: Option<Proj>,
+    /// Positions come northing (latitude) first: the EPSG registry's own
+    /// order, which the OGC's URN and URI spellings of a code imply.
+    northing_first: bool,
 }
 
 impl std::fmt::Debug for Crs {
@@ -30,7 +33,7 @@ fn wgs84_proj() -> &'static Proj {
 
 impl Crs {
     pub fn wgs84() -> Crs {
-        Crs { label: "EPSG:4326".into(), projection: None }
+        Crs { label: "EPSG:4326".into(), projection: None, northing_first: false }
     }
 
     pub fn label(&self) -> &str {
@@ -48,28 +51,62 @@ impl Crs {
         })?;
         let projection = Proj::from_proj_string(def.proj4)
             .map_err(|e| format!("EPSG:{code} cannot be used for reprojection: {e}"))?;
-        Ok(Crs { label: format!("EPSG:{code}"), projection: Some(projection) })
+        Ok(Crs { label: format!("EPSG:{code}"), projection: Some(projection), northing_first: false })
     }
 
-    /// What a user writes: `EPSG:32632`, `32632`, `urn:ogc:def:crs:EPSG::32632`,
-    /// `http://www.opengis.net/def/crs/EPSG/0/32632`, `CRS84`, or a WKT.
+    /// An EPSG code with the registry's axis order, as the OGC's URN
+    /// (`urn:ogc:def:crs:EPSG::4326`) and URI (`…/def/crs/EPSG/0/4326`)
+    /// spellings mean it: latitude first for geographic systems, and
+    /// northing first for the projected ones whose definition says so.
+    pub fn from_epsg_authority_order(code: u32) -> Result<Crs, String> {
+        let mut crs = Crs::from_epsg(code)?;
+        if epsg_northing_first(code) {
+            crs.northing_first = true;
+            crs.label = format!("urn:ogc:def:crs:EPSG::{code}");
+        }
+        Ok(crs)
+    }
+
+    /// What a user or a file writes: `EPSG:32632`, `32632`,
+    /// `urn:ogc:def:crs:EPSG::32632`, `urn:ogc:def:crs:EPSG:6.6:4326`,
+    /// `http://www.opengis.net/def/crs/EPSG/0/32632`, WGS84 longitude/latitude
+    /// as `CRS84`, `OGC:CRS84`, `urn:ogc:def:crs:OGC:1.3:CRS84` (GDAL's and
+    /// QGIS's GeoJSON `crs` member) or `http://www.opengis.net/def/crs/OGC/1.3/CRS84`,
+    /// or a WKT.
+    ///
+    /// # Assumptions
+    /// The short `EPSG:n` and a bare code keep the order GIS software uses for
+    /// them (longitude or easting first); the URN and URI spellings follow the
+    /// EPSG registry (`urn:ogc:def:crs:EPSG::4326` is latitude first).
     pub fn parse(text: &str) -> Result<Crs, String> {
         let t = text.trim();
-        let upper = t.to_ascii_uppercase();
-        if upper == "CRS84" || upper == "OGC:CRS84" || upper.ends_with("/OGC/1.3/CRS84") || upper == "WGS84" {
-            return Ok(Crs::wgs84());
-        }
         if t.contains('[') {
             return Crs::from_wkt(t);
         }
-        let code = upper
-            .strip_prefix("EPSG:")
-            .or_else(|| upper.strip_prefix("URN:OGC:DEF:CRS:EPSG::"))
-            .or_else(|| upper.rsplit_once("/EPSG/0/").map(|(_, c)| c))
-            .unwrap_or(&upper);
-        let code: u32 =
-            code.parse().map_err(|_| format!("`{t}` is not a CRS: write an EPSG code such as EPSG:32632"))?;
-        Crs::from_epsg(code)
+        let upper = t.to_ascii_uppercase();
+        let upper = upper.strip_prefix("HTTPS://").map(|rest| format!("HTTP://{rest}")).unwrap_or(upper);
+        let is_crs84 = ["CRS84", "OGC:CRS84", "WGS84", "URN:OGC:DEF:CRS:OGC::CRS84", "URN:OGC:DEF:CRS:OGC:1.3:CRS84"]
+            .contains(&upper.as_str())
+            || upper.ends_with("/DEF/CRS/OGC/1.3/CRS84")
+            || upper.ends_with("/DEF/CRS/OGC/0/CRS84");
+        if is_crs84 {
+            return Ok(Crs::wgs84());
+        }
+        let not_a_crs = || format!("`{t}` is not a CRS: write an EPSG code such as EPSG:32632");
+        let number = |code: &str| code.parse::<u32>().map_err(|_| not_a_crs());
+        // urn:ogc:def:crs:EPSG:[version]:code, and the older urn:x-ogc form.
+        let urn = upper.strip_prefix("URN:OGC:DEF:CRS:EPSG:").or_else(|| upper.strip_prefix("URN:X-OGC:DEF:CRS:EPSG:"));
+        if let Some(rest) = urn {
+            let code = rest.rsplit_once(':').map_or(rest, |(_, code)| code);
+            return Crs::from_epsg_authority_order(number(code)?);
+        }
+        if let Some((_, code)) = upper.split_once("/DEF/CRS/EPSG/") {
+            // …/EPSG/0/32733: the version, then the code.
+            let code = code.rsplit_once('/').map_or(code, |(_, code)| code);
+            return Crs::from_epsg_authority_order(number(code)?);
+        }
+        let code = upper.strip_prefix("EPSG:").or_else(|| upper.strip_prefix("EPSG::")).unwrap_or(&upper);
+        Crs::from_epsg(number(code.trim_start_matches(':'))?)
     }
 
     /// A `.prj` (WKT 1, ESRI flavour or not) or WKT 2.
@@ -89,6 +126,7 @@ impl Crs {
 
     /// The geometry in WGS84 longitude/latitude degrees.
     pub fn to_wgs84(&self, geometry: Geometry<f64>) -> Result<Geometry<f64>, String> {
+        let geometry = if self.northing_first { geometry.map_coords(|c| Coord { x: c.y, y: c.x }) } else { geometry };
         let Some(from) = &self.projection else { return Ok(geometry) };
         let to = wgs84_proj();
         let latlong = from.is_latlong();
@@ -104,11 +142,16 @@ impl Crs {
     /// [`Crs::to_wgs84`] (degrees again for a geographic CRS).
     #[allow(clippy::wrong_self_convention)] // the name says the direction: from WGS84 to this CRS
     pub fn from_wgs84(&self, lon: f64, lat: f64) -> Result<(f64, f64), String> {
-        let Some(to) = &self.projection else { return Ok((lon, lat)) };
-        let mut point = (lon.to_radians(), lat.to_radians(), 0.0);
-        proj4rs::transform::transform(wgs84_proj(), to, &mut point)
-            .map_err(|e| format!("position ({lon}, {lat}) cannot be projected to {}: {e}", self.label))?;
-        if to.is_latlong() { Ok((point.0.to_degrees(), point.1.to_degrees())) } else { Ok((point.0, point.1)) }
+        let (x, y) = match &self.projection {
+            None => (lon, lat),
+            Some(to) => {
+                let mut point = (lon.to_radians(), lat.to_radians(), 0.0);
+                proj4rs::transform::transform(wgs84_proj(), to, &mut point)
+                    .map_err(|e| format!("position ({lon}, {lat}) cannot be projected to {}: {e}", self.label))?;
+                if to.is_latlong() { (point.0.to_degrees(), point.1.to_degrees()) } else { (point.0, point.1) }
+            }
+        };
+        Ok(if self.northing_first { (y, x) } else { (x, y) })
     }
 }
 
@@ -125,6 +168,25 @@ fn top_level_epsg(wkt: &str) -> Option<u32> {
     }
     let digits: String = rest[..close].split(',').nth(1)?.chars().filter(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+/// Whether the EPSG registry orders the code's axes northing first: every
+/// geographic 2-D system (latitude, longitude), and the projected systems
+/// whose definition names a north axis first. Definitions without axes are
+/// easting first, as most projected systems are.
+fn epsg_northing_first(code: u32) -> bool {
+    let Some(def) = u16::try_from(code).ok().and_then(crs_definitions::from_code) else { return false };
+    let wkt = def.wkt.to_ascii_uppercase();
+    if wkt.starts_with("GEOGCS[") {
+        return true;
+    }
+    // The projected system's own axes follow its GEOGCS, whose axes (if any) come first.
+    let own = wkt.rfind("PROJECTION[").map_or(wkt.as_str(), |at| &wkt[at..]);
+    own.find("AXIS[").is_some_and(|at| {
+        let axis = &own[at..];
+        let end = axis.find(']').unwrap_or(axis.len());
+        axis[..end].contains("NORTH") || axis[..end].contains("SOUTH")
+    })
 }
 
 /// `PROJCS["WGS_1984_UTM_Zone_32N", …` → `WGS_1984_UTM_Zone_32N`.
@@ -212,6 +274,42 @@ mod tests {
         assert!(Crs::parse("EPSG:999999").unwrap_err().contains("EPSG:999999"));
         assert!(Crs::parse("utm").unwrap_err().contains("EPSG code"));
         let unknown = r#"PROJCS["My_Local_Grid",GEOGCS["GCS_Local"],PROJECTION["Mercator"]]"#;
+        for crs84 in [
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            "URN:OGC:DEF:CRS:OGC::CRS84",
+            "https://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            "OGC:CRS84",
+        ] {
+            assert_eq!(Crs::parse(crs84).unwrap().label(), "EPSG:4326", "{crs84}");
+        }
+        assert_eq!(Crs::parse("urn:ogc:def:crs:EPSG:6.6:32733").unwrap().label(), "EPSG:32733");
+        assert_eq!(Crs::parse("urn:x-ogc:def:crs:EPSG:32733").unwrap().label(), "EPSG:32733");
+        assert!(Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS85").unwrap_err().contains("EPSG code"));
         assert!(Crs::from_wkt(unknown).unwrap_err().contains("`crs` argument"));
+    }
+
+    fn moanda(crs: &Crs, x: f64, y: f64) -> (f64, f64) {
+        let Geometry::Point(p) = crs.to_wgs84(Geometry::Point(Point::new(x, y))).unwrap() else { panic!() };
+        (p.x(), p.y())
+    }
+
+    #[test]
+    fn urns_and_uris_of_epsg_codes_follow_the_registrys_axis_order() {
+        // Geographic: latitude first in the URN and URI spellings, longitude first in the short one.
+        for lat_first in ["urn:ogc:def:crs:EPSG::4326", "http://www.opengis.net/def/crs/EPSG/0/4326"] {
+            let crs = Crs::parse(lat_first).unwrap();
+            assert_eq!(moanda(&crs, -1.56, 13.2), (13.2, -1.56), "{lat_first}");
+            assert_eq!(crs.from_wgs84(13.2, -1.56).unwrap(), (-1.56, 13.2));
+            // The label names the order, and reads back the same.
+            assert_eq!(Crs::parse(crs.label()).unwrap().label(), crs.label());
+        }
+        assert_eq!(moanda(&Crs::parse("EPSG:4326").unwrap(), 13.2, -1.56), (13.2, -1.56));
+        // Projected: UTM is easting first however it is spelled.
+        for utm in ["urn:ogc:def:crs:EPSG::32733", "http://www.opengis.net/def/crs/EPSG/0/32733", "EPSG:32733"] {
+            let (lon, lat) = moanda(&Crs::parse(utm).unwrap(), 299_745.690_208_515, 9_827_487.044_066_83);
+            assert!((lon - 13.2).abs() < 1e-7 && (lat + 1.56).abs() < 1e-7, "{utm}: {lon},{lat}");
+        }
+        assert!(epsg_northing_first(4258), "ETRS89 is latitude first");
+        assert!(!epsg_northing_first(3857) && !epsg_northing_first(32632));
     }
 }

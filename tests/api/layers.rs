@@ -236,6 +236,47 @@ async fn a_utm_shapefile_is_previewed_imported_found_and_exported_back(app: &Tes
 
 /// The features of two layers, properties and geometry; `None` when equal.
 /// A null property equals an absent one: CSV and DBF rows have every column.
+/// GDAL and QGIS write the legacy `crs` member (the original app's own
+/// `test_data/sample_deposits.geojson` has it): each common spelling is
+/// understood, with the axis order it implies. Moanda is (13.2, -1.56).
+async fn geojson_crs_members_are_understood_with_their_axis_order(app: &TestApp) {
+    let cases = [
+        ("urn:ogc:def:crs:OGC:1.3:CRS84", [13.2, -1.56], "EPSG:4326"),
+        ("http://www.opengis.net/def/crs/OGC/1.3/CRS84", [13.2, -1.56], "EPSG:4326"),
+        ("EPSG:4326", [13.2, -1.56], "EPSG:4326"),
+        // The EPSG registry's order: latitude first.
+        ("urn:ogc:def:crs:EPSG::4326", [-1.56, 13.2], "urn:ogc:def:crs:EPSG::4326"),
+        ("http://www.opengis.net/def/crs/EPSG/0/4326", [-1.56, 13.2], "urn:ogc:def:crs:EPSG::4326"),
+        // UTM 33S, easting first (by `gdaltransform -t_srs EPSG:32733`), as GDAL writes it.
+        ("urn:ogc:def:crs:EPSG::32733", [299_745.690_208_515, 9_827_487.044_066_83], "EPSG:32733"),
+        ("http://www.opengis.net/def/crs/EPSG/0/32733", [299_745.690_208_515, 9_827_487.044_066_83], "EPSG:32733"),
+    ];
+    for (n, (name, position, label)) in cases.into_iter().enumerate() {
+        let file = json!({"type": "FeatureCollection", "name": "Gisements",
+            "crs": {"type": "name", "properties": {"name": name}},
+            "features": [{"type": "Feature", "properties": {"id": n, "nom": "Moanda"},
+                          "geometry": {"type": "Point", "coordinates": position}}]});
+        let done = import(app, &format!("crs-{n}.geojson"), file.to_string().into_bytes(), None).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{name}: {done}");
+        assert_eq!(done["layer"]["sourceCrs"], label, "{name}");
+        let read = app
+            .graphql(
+                "query($id: ID!) { layer(id: $id) { features { nodes { geometry } } } }",
+                json!({ "id": done["layer"]["id"] }),
+            )
+            .await;
+        let c = &read["data"]["layer"]["features"]["nodes"][0]["geometry"]["coordinates"];
+        let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        assert!((lon - 13.2).abs() < 1e-7 && (lat + 1.56).abs() < 1e-7, "{name}: {c}");
+    }
+    // A spelling that names no CRS is still refused with the member named.
+    let file = json!({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS85"}},
+        "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [13.2, -1.56]}}]});
+    let failed = import(app, "crs-bad.geojson", file.to_string().into_bytes(), None).await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    assert!(failed["error"].as_str().unwrap().contains("crs member"), "{failed}");
+}
+
 pub(crate) async fn same_features(app: &TestApp, a: &str, b: &str) -> Option<String> {
     let q = "query($id: ID!) { layer(id: $id) { features(first: 100) { edges { node { properties geometry } } } } }";
     let features = |answer: Value| -> Value {
@@ -759,6 +800,7 @@ async fn ogc_item_pages_stream_in_chunks_and_speak_html_to_browsers(app: &TestAp
 }
 
 crate::on_both_backends!(
+    geojson_crs_members_are_understood_with_their_axis_order,
     ogc_item_pages_stream_in_chunks_and_speak_html_to_browsers,
     filtered_domain_sets_export_in_every_format,
     import_progress_is_pushed_over_a_websocket_until_the_end,
