@@ -311,10 +311,22 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
             .map(|v| v.trim().parse::<f64>())
             .collect::<Result<_, _>>()
             .map_err(|_| AppError::invalid("bbox", "must be four numbers: minx,miny,maxx,maxy"))?;
+        // NaN compares false: checked first, or it would slip through `min ≤ max`.
+        if n.iter().any(|v| !v.is_finite()) {
+            return Err(AppError::invalid("bbox", "must be four finite numbers: minx,miny,maxx,maxy"));
+        }
         if n.len() != 4 || n[0] > n[2] || n[1] > n[3] {
             return Err(AppError::invalid("bbox", "must be four numbers minx,miny,maxx,maxy with min ≤ max"));
         }
-        spatial.push(domain::SpatialFilter::Bbox(bbox_crs.bbox_to_lon_lat([n[0], n[1], n[2], n[3]])));
+        let b = bbox_crs.bbox_to_lon_lat([n[0], n[1], n[2], n[3]]);
+        let on_earth = |lon: f64, lat: f64| (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
+        if !(on_earth(b.min_lon, b.min_lat) && on_earth(b.max_lon, b.max_lat)) {
+            return Err(AppError::invalid(
+                "bbox",
+                "lies beyond the Earth: longitudes run from -180 to 180 and latitudes from -90 to 90 (in bbox-crs)",
+            ));
+        }
+        spatial.push(domain::SpatialFilter::Bbox(b));
     }
     let dates = match query.get("datetime") {
         None => None,
