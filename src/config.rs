@@ -13,6 +13,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Who may use GraphQL introspection (`__schema`, `__type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Introspection {
+    Everyone,
+    /// Callers with a valid access token (analysts in GraphiQL sign in).
+    SignedIn,
+    Nobody,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `DATABASE_URL`; `None` means the embedded SQLite file in `data_dir`.
@@ -58,8 +67,9 @@ pub struct Config {
     pub refresh_token_ttl_days: u64,
     /// `ODG_PUBLIC_READ`: anonymous clients may read public data (default false; on with `--demo`).
     pub public_read: bool,
-    /// `ODG_INTROSPECTION`: GraphQL introspection (default true).
-    pub introspection: bool,
+    /// `ODG_INTROSPECTION`: who may ask GraphQL for its schema (default:
+    /// everyone in development, signed-in users in production).
+    pub introspection: Introspection,
     /// `ODG_CORS_ORIGINS`: comma-separated allowed origins, or `*`; empty (default) sends no CORS headers.
     pub cors_origins: Vec<String>,
     /// `ODG_TRUSTED_PROXIES`: comma-separated IPs or CIDRs whose `X-Forwarded-For` is believed.
@@ -220,7 +230,6 @@ impl Config {
         };
         let graphiql = flag("ODG_GRAPHIQL", true);
         let public_read = flag("ODG_PUBLIC_READ", false);
-        let introspection = flag("ODG_INTROSPECTION", true);
         let allow_sqlite_in_production = flag("ODG_ALLOW_SQLITE_IN_PRODUCTION", false);
         let production = match get("ODG_ENV").as_deref().map(str::trim) {
             None | Some("") | Some("development") => false,
@@ -228,6 +237,23 @@ impl Config {
             Some(other) => {
                 problems.push(format!("ODG_ENV={other:?} must be development or production"));
                 false
+            }
+        };
+        // Production keeps the schema's map from anonymous callers by default.
+        let introspection = match get("ODG_INTROSPECTION").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") => {
+                if production {
+                    Introspection::SignedIn
+                } else {
+                    Introspection::Everyone
+                }
+            }
+            Some("1" | "true" | "yes" | "on" | "everyone") => Introspection::Everyone,
+            Some("signed-in") => Introspection::SignedIn,
+            Some("0" | "false" | "no" | "off") => Introspection::Nobody,
+            Some(other) => {
+                problems.push(format!("ODG_INTROSPECTION={other:?} must be true, signed-in or false"));
+                Introspection::Nobody
             }
         };
         let list = |name: &str| -> Vec<String> {
@@ -431,6 +457,22 @@ mod tests {
             ("ODG_ALLOW_SQLITE_IN_PRODUCTION", "true"),
         ]);
         assert!(sqlite_ok.is_ok());
+    }
+
+    #[test]
+    fn introspection_is_for_signed_in_callers_by_default_in_production_only() {
+        let production = [
+            ("ODG_ENV", "production"),
+            ("ODG_JWT_SECRET", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"),
+            ("DATABASE_URL", "postgres://x/y"),
+        ];
+        assert_eq!(load(&production).unwrap().introspection, Introspection::SignedIn);
+        assert_eq!(load(&[]).unwrap().introspection, Introspection::Everyone);
+        assert_eq!(load(&[("ODG_INTROSPECTION", "false")]).unwrap().introspection, Introspection::Nobody);
+        assert_eq!(load(&[("ODG_INTROSPECTION", "Signed-In")]).unwrap().introspection, Introspection::SignedIn);
+        let open = [&production[..], &[("ODG_INTROSPECTION", "true")]].concat();
+        assert_eq!(load(&open).unwrap().introspection, Introspection::Everyone);
+        assert!(load(&[("ODG_INTROSPECTION", "maybe")]).unwrap_err().to_string().contains("ODG_INTROSPECTION"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub use layer::ImportSettings;
 pub use scalars::GeoJson;
 
 use crate::auth::Auth;
+use crate::config::Introspection;
 use crate::domain::{Actor, Catalog};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -48,14 +49,48 @@ pub struct SubscriptionRoot(layer::LayerSubscription);
 pub type OdgSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema, with its limits; per-request data is added by [`execute`].
-pub fn build_schema(limits: &Limits, auth: Auth, introspection: bool, imports: ImportSettings) -> OdgSchema {
+pub fn build_schema(limits: &Limits, auth: Auth, introspection: Introspection, imports: ImportSettings) -> OdgSchema {
     let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .data(limits.clone())
         .data(imports)
         .data(auth);
-    if introspection { builder.finish() } else { builder.disable_introspection().finish() }
+    match introspection {
+        Introspection::Everyone => builder.finish(),
+        Introspection::SignedIn => builder.extension(SignedInIntrospection).finish(),
+        Introspection::Nobody => builder.disable_introspection().finish(),
+    }
+}
+
+/// Turns introspection off for callers without a valid access token, over
+/// HTTP and WebSocket alike (whose caller is the connection's).
+struct SignedInIntrospection;
+
+impl async_graphql::extensions::ExtensionFactory for SignedInIntrospection {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(SignedInIntrospection)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for SignedInIntrospection {
+    async fn prepare_request(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: async_graphql::extensions::NextPrepareRequest<'_>,
+    ) -> async_graphql::ServerResult<async_graphql::Request> {
+        // The request's own data is not in `ctx` yet; a WebSocket's caller is in its session data.
+        let caller = request
+            .data
+            .get(&std::any::TypeId::of::<Actor>())
+            .and_then(|a| a.downcast_ref::<Actor>())
+            .or_else(|| ctx.data_opt::<Actor>());
+        let signed_in = caller.is_some_and(|a| a.principal().is_ok());
+        let request = if signed_in { request } else { request.disable_introspection() };
+        next.run(ctx, request).await
+    }
 }
 
 /// The SDL of the schema, as `odg schema` prints it and `schema/schema.graphql` holds it.

@@ -481,6 +481,34 @@ async fn introspection_and_graphiql_can_be_turned_off() {
     assert!(app.graphql("{ deposits { totalCount } }", json!({})).await.get("errors").is_none());
 }
 
+/// Production's default: the schema's map is for signed-in users (analysts
+/// in GraphiQL), not for anonymous callers; over HTTP and WebSocket alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_production_introspection_needs_a_signed_in_user() {
+    let production =
+        [("ODG_ENV", "production"), ("ODG_ALLOW_SQLITE_IN_PRODUCTION", "true"), ("ODG_PUBLIC_READ", "true")];
+    let app = spawn_with(Backend::Sqlite, false, &production).await.unwrap();
+    let query = "{ __schema { queryType { name } } }";
+    let anonymous = app.anonymous(query, json!({})).await;
+    assert!(anonymous["data"]["__schema"].is_null() || anonymous.get("errors").is_some(), "{anonymous}");
+    let anonymous = app.anonymous("{ __type(name: \"Deposit\") { name } }", json!({})).await;
+    assert!(anonymous["data"]["__type"].is_null(), "{anonymous}");
+    // Public read still answers anonymous callers.
+    assert!(app.anonymous("{ deposits { totalCount } }", json!({})).await.get("errors").is_none());
+    let signed_in = app.graphql(query, json!({})).await;
+    assert_eq!(signed_in["data"]["__schema"]["queryType"]["name"], "QueryRoot", "{signed_in}");
+
+    // A WebSocket connection without a valid token cannot introspect either.
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let (socket, _) = tokio_tungstenite::connect_async(crate::helpers::websocket_request(&url)).await.unwrap();
+    let answers = crate::helpers::subscription(socket, "not-a-token", query, json!({})).await;
+    assert!(answers.iter().all(|a| a["data"]["__schema"].is_null() || a.get("errors").is_some()), "{answers:?}");
+    // Development keeps it open to everyone unless told otherwise.
+    let development = spawn_with(Backend::Sqlite, false, &[]).await.unwrap();
+    let open = development.anonymous(query, json!({})).await;
+    assert_eq!(open["data"]["__schema"]["queryType"]["name"], "QueryRoot", "{open}");
+}
+
 /// Runs the real binary with every log enabled, signs in, refreshes, changes
 /// a password, and checks that no password, hash or token reached the log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
