@@ -82,6 +82,21 @@ pub struct ListParams {
     pub skip_total: bool,
 }
 
+/// The longest search term, in characters: longer is no search a person
+/// types, and SQLite refuses LIKE patterns of 50 000 bytes.
+pub const MAX_SEARCH_CHARS: usize = 500;
+
+/// A search term as given at `field`: blank is no search; too long is refused.
+pub fn search_term(field: &str, text: Option<String>) -> crate::error::AppResult<Option<String>> {
+    match text {
+        Some(t) if t.chars().count() > MAX_SEARCH_CHARS => Err(crate::error::AppError::invalid(
+            field,
+            format!("a search term has at most {MAX_SEARCH_CHARS} characters ({} given)", t.chars().count()),
+        )),
+        other => Ok(other),
+    }
+}
+
 /// One page of a list, with the number of records matching in all.
 #[derive(Clone, Debug)]
 pub struct Page<T> {

@@ -177,7 +177,12 @@ impl AccountQuery {
             roles: filter.role.unwrap_or_default().into_iter().map(Into::into).collect(),
             statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
         };
-        let params = ListParams { search: filter.search, offset, limit: Some(limit), ..ListParams::default() };
+        let params = ListParams {
+            search: domain::search_term("filter.search", filter.search)?,
+            offset,
+            limit: Some(limit),
+            ..ListParams::default()
+        };
         let page = catalog(ctx)?.users(viewer(ctx)?, &domain_filter, &params).await?;
         let items = page.items.into_iter().map(User).collect();
         Ok(connection(items, offset, page.total, ListTotal { total_count: page.total }))

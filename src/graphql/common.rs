@@ -127,7 +127,11 @@ pub fn point_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
 
 /// The search and spatial parts of a filter, for nearest-neighbour queries.
 pub fn nearest_within(search: Option<String>, spatial: &SpatialFilterInput) -> AppResult<ListParams> {
-    Ok(ListParams { search, spatial: spatial.to_filters("filter")?, ..ListParams::default() })
+    Ok(ListParams {
+        search: domain::search_term("filter.search", search)?,
+        spatial: spatial.to_filters("filter")?,
+        ..ListParams::default()
+    })
 }
 
 /// Dates from `from` to `to`, both included; either may be left open.
@@ -301,7 +305,7 @@ pub fn spatial_params(
 ) -> AppResult<ListParams> {
     let (offset, limit) = page(ctx, first, after)?;
     Ok(ListParams {
-        search,
+        search: domain::search_term("filter.search", search)?,
         spatial: spatial.to_filters("filter")?,
         ordering: order.unwrap_or_default().to_ordering()?,
         offset,

@@ -317,7 +317,10 @@ impl LayerFeatureFilterInput {
             let field = format!("filter.attributes[{i}]");
             let test = match (&a.equals, &a.contains, a.min, a.max) {
                 (Some(v), None, None, None) => AttributeTest::Equals(v.clone()),
-                (None, Some(v), None, None) => AttributeTest::Contains(v.clone()),
+                (None, Some(v), None, None) => {
+                    let v = domain::search_term(&format!("{field}.contains"), Some(v.clone()))?;
+                    AttributeTest::Contains(v.unwrap_or_default())
+                }
                 (None, None, min, max) if min.is_some() || max.is_some() => {
                     if let (Some(lo), Some(hi)) = (min, max)
                         && lo > hi
@@ -534,7 +537,12 @@ impl LayerQuery {
     ) -> Result<Connection<String, Layer, LayerListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let (offset, limit) = page(ctx, first, after)?;
-        let params = ListParams { search: input.search.clone(), offset, limit: Some(limit), ..Default::default() };
+        let params = ListParams {
+            search: domain::search_term("filter.search", input.search.clone())?,
+            offset,
+            limit: Some(limit),
+            ..Default::default()
+        };
         let filter = LayerFilter {
             kind: input.kind.map(Into::into),
             status: input.status.map(Into::into),

@@ -176,7 +176,7 @@ impl ReferenceQuery {
             commodity_ids: catalog(ctx)?.commodity_ids("filter.commodityCode", &codes).await?,
         };
         let params = ListParams {
-            search: filter.search,
+            search: domain::search_term("filter.search", filter.search)?,
             ordering: common::ordering(order_by),
             offset,
             limit: Some(limit),
