@@ -766,7 +766,22 @@ impl Store {
         use crate::import::AttributeType;
         let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
         let literal = |name: &str| format!("'{}'", name.replace('\'', "''"));
-        let mut select = String::from("id AS odg_fid, id");
+        // The feature id and the geometry travel in columns named apart from
+        // every attribute (files often carry `id`, sometimes `geom`): a
+        // duplicate output name makes the query ambiguous.
+        let unused = |base: &str| {
+            let mut name = base.to_owned();
+            while columns.iter().any(|c| c.name == name) {
+                name.insert(0, '_');
+            }
+            name
+        };
+        let (fid, geom) = (unused("odg_fid"), unused("odg_geom"));
+        let mut select = format!("layer_feature.id AS {}", quote(&fid));
+        // The record id is the `id` property unless the file has its own.
+        if !columns.iter().any(|c| c.name == "id") {
+            select.push_str(", layer_feature.id");
+        }
         for c in columns {
             let text = format!("(properties::jsonb ->> {})", literal(c.name));
             let typed = format!("jsonb_typeof(properties::jsonb -> {})", literal(c.name));
@@ -788,12 +803,15 @@ impl Store {
                 .to_owned(),
         };
         let sql = format!(
-            "SELECT ST_AsMVT(q, $1, 4096, 'geom', 'odg_fid') AS tile, count(*) AS n FROM (\
-               SELECT {select}, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($2, $3, $4), 4096, 64, true) AS geom \
+            "SELECT ST_AsMVT(q, $1, 4096, {geom_name}, {fid_name}) AS tile, count(*) AS n FROM (\
+               SELECT {select}, ST_AsMVTGeom(ST_Transform(layer_feature.geom, 3857), ST_TileEnvelope($2, $3, $4), 4096, 64, true) AS {geom} \
                FROM layer_feature \
-               WHERE layer_id = $5 AND {window} \
-               ORDER BY id\
-             ) q WHERE geom IS NOT NULL"
+               WHERE layer_feature.layer_id = $5 AND {window} \
+               ORDER BY layer_feature.id\
+             ) q WHERE {geom} IS NOT NULL",
+            geom_name = literal(&geom),
+            fid_name = literal(&fid),
+            geom = quote(&geom),
         );
         let mut values = vec![
             Value::from(mvt_layer.to_owned()),

@@ -471,7 +471,11 @@ fn add_feature(
     let mut feature = layer.into_feature(data);
     feature.set_id(record_id as u64);
     // Unsigned, as PostGIS encodes positive integers: both backends give the same tiles.
-    feature.add_tag_uint("id", record_id as u64);
+    // A layer whose file has an `id` attribute keeps the file's value (the
+    // record id stays the feature id), as the PostGIS query does.
+    if !tags.iter().any(|(key, _)| *key == "id") {
+        feature.add_tag_uint("id", record_id as u64);
+    }
     for (key, value) in tags {
         match value {
             Tag::Text(text) => feature.add_tag_string(key, text),

@@ -266,4 +266,32 @@ async fn a_composite_tile_holds_the_layers_of_each_source(app: &TestApp) {
     assert_eq!(anonymous.status(), 404, "the layer is private");
 }
 
-crate::on_both_backends!(a_composite_tile_holds_the_layers_of_each_source);
+/// Most GIS files carry an `id` column; some a `geom` or `odg_fid` one. They
+/// once made every PostGIS tile of the layer a 500 (`"id" is ambiguous`).
+async fn a_layer_with_id_and_geom_attributes_has_tiles_with_the_files_values(app: &TestApp) {
+    let feature = |n: u64| {
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [13.2 + n as f64 * 0.001, -1.56]},
+               "properties": {"id": 100 + n, "geom": format!("g{n}"), "odg_fid": "x", "nom": format!("Site {n}")}})
+    };
+    let geojson = json!({"type": "FeatureCollection", "features": (0..3).map(feature).collect::<Vec<_>>()});
+    let done = crate::layers::import(app, "sites.geojson", geojson.to_string().into_bytes(), None).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let layer = format!("layer-{}", done["layer"]["id"].as_str().unwrap());
+    let (z, x, y) = MOANDA_Z12;
+    let response =
+        app.client.get(format!("{}/tiles/{layer}/{z}/{x}/{y}.mvt", app.address)).bearer_auth(&app.admin_token);
+    let response = response.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let features = crate::layers::tile_features(response.bytes().await.unwrap().to_vec());
+    let mut seen: Vec<(String, String, String)> =
+        features.iter().map(|(_, p)| (p["id"].clone(), p["geom"].clone(), p["odg_fid"].clone())).collect();
+    seen.sort();
+    // The file's own values, not the record id; the record id stays the feature id.
+    let expected: Vec<_> = (0..3).map(|n| ((100 + n).to_string(), format!("g{n}"), "x".to_owned())).collect();
+    assert_eq!(seen, expected);
+}
+
+crate::on_both_backends!(
+    a_composite_tile_holds_the_layers_of_each_source,
+    a_layer_with_id_and_geom_attributes_has_tiles_with_the_files_values,
+);
