@@ -19,6 +19,9 @@ pub enum AppError {
     NotFound { what: &'static str, id: String },
     /// The change conflicts with existing data (duplicate key, still referenced).
     Conflict(String),
+    /// The disk under the data is full: nothing was saved. The server
+    /// resumes by itself once space is freed.
+    InsufficientStorage(anyhow::Error),
     /// Anything else: logged in full, reported to the client as a fixed message.
     Internal(anyhow::Error),
 }
@@ -58,6 +61,7 @@ impl AppError {
             AppError::Invalid { .. } => "BAD_USER_INPUT",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::InsufficientStorage(_) => "INSUFFICIENT_STORAGE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -71,6 +75,9 @@ impl AppError {
             AppError::Invalid { field, reason } => format!("{field}: {reason}"),
             AppError::NotFound { what, id } => format!("{what} {id} does not exist"),
             AppError::Conflict(why) => why.clone(),
+            AppError::InsufficientStorage(_) => "the server's disk is full, so nothing was saved: an administrator \
+                must free space in ODG's data directory; ODG resumes by itself once there is room"
+                .into(),
             AppError::Internal(_) => "internal error; the server log has the details".into(),
         }
     }
@@ -79,14 +86,27 @@ impl AppError {
     pub fn into_anyhow(self) -> anyhow::Error {
         match self {
             AppError::Internal(err) => err,
+            AppError::InsufficientStorage(err) => err.context("the disk is full"),
             other => anyhow::anyhow!("{} ({})", other.client_message(), other.code()),
         }
     }
 
     fn log_if_internal(&self) {
-        if let AppError::Internal(err) = self {
-            tracing::error!(error = format!("{err:#}"), "internal error");
+        match self {
+            AppError::Internal(err) => tracing::error!(error = format!("{err:#}"), "internal error"),
+            AppError::InsufficientStorage(err) => {
+                tracing::error!(error = format!("{err:#}"), "the disk is full: a write was refused")
+            }
+            _ => {}
         }
+    }
+
+    /// An I/O error of a file ODG writes: a full disk (`ENOSPC`, or a quota)
+    /// is `InsufficientStorage`, anything else internal; `what` says which file.
+    pub fn from_io(err: std::io::Error, what: impl std::fmt::Display) -> Self {
+        let full = matches!(err.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded);
+        let err = anyhow::Error::new(err).context(format!("writing {what}"));
+        if full { AppError::InsufficientStorage(err) } else { AppError::Internal(err) }
     }
 }
 
@@ -99,6 +119,7 @@ impl From<StorageError> for AppError {
             StorageError::StillReferenced(what) => {
                 AppError::Conflict(format!("this record is still referenced by {what}"))
             }
+            StorageError::DiskFull(_) => AppError::InsufficientStorage(err.into()),
             other => AppError::Internal(other.into()),
         }
     }
@@ -130,6 +151,7 @@ impl axum::response::IntoResponse for AppError {
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let body = serde_json::json!({ "code": self.code(), "message": self.client_message() });

@@ -318,28 +318,25 @@ impl Catalog {
             record = saved;
         }
         self.imports.publish(ImportProgress::of(&record));
-        let outcome = self.import_file(&job, &mut record).await;
-        record.duration_ms = Some(started.elapsed().as_millis() as u64);
+        let outcome = self.import_file(&job, &mut record, started).await;
         match outcome {
-            Ok((layer, summary)) => {
-                record.status = ImportStatus::Succeeded;
-                record.layer_id = Some(layer.id);
-                record.features_read = summary.features_read;
-                record.features_written = summary.features_kept;
-                record.warnings = summary.warnings;
+            // Recorded as SUCCEEDED in the layer's own transaction: a layer
+            // never exists beside an import that did not end.
+            Ok(layer) => {
                 if let Some(bbox) = layer.source.bbox {
                     self.notify_boxes(ChangeKind::Layer, layer.id, vec![bbox]);
                 }
             }
             Err(message) => {
+                record.duration_ms = Some(started.elapsed().as_millis() as u64);
                 record.status = ImportStatus::Failed;
                 record.features_written = 0;
                 record.error = Some(message);
+                match self.store.save_import(&record).await {
+                    Ok(saved) => record = saved,
+                    Err(e) => tracing::error!(import = record.id, error = %e, "cannot record the end of an import"),
+                }
             }
-        }
-        match self.store.save_import(&record).await {
-            Ok(saved) => record = saved,
-            Err(e) => tracing::error!(import = record.id, error = %e, "cannot record the end of an import"),
         }
         tracing::info!(
             import = record.id,
@@ -359,7 +356,7 @@ impl Catalog {
     /// [`thinning::TILE_BUDGET`] features is kept from it and written as is,
     /// a larger one is read again (pass 2) and written with each feature's
     /// `min_zoom`, so that no row is written twice.
-    async fn import_file(&self, job: &ImportJob, record: &mut ImportRecord) -> Result<(Layer, Summary), String> {
+    async fn import_file(&self, job: &ImportJob, record: &mut ImportRecord, started: Instant) -> Result<Layer, String> {
         let reader = self.open_upload(job).await?;
         record.format = Some(reader.format().name().to_owned());
         let format = reader.format().name().to_owned();
@@ -425,8 +422,18 @@ impl Catalog {
             Some(raster) => keep_raster(&mut writer, &raster, job.limits.raster_dir.as_deref()).await?,
             None => None,
         };
-        match writer.finish(&source, &meta, plan.full_zoom).await {
-            Ok(layer) => Ok((layer, summary)),
+        let mut done = record.clone();
+        done.status = ImportStatus::Succeeded;
+        done.layer_id = Some(writer.layer_id());
+        done.features_read = summary.features_read;
+        done.features_written = summary.features_kept;
+        done.warnings = summary.warnings;
+        done.duration_ms = Some(started.elapsed().as_millis() as u64);
+        match writer.finish(&source, &meta, plan.full_zoom, &done).await {
+            Ok((layer, saved)) => {
+                *record = saved;
+                Ok(layer)
+            }
             Err(e) => {
                 // The layer is rolled back: its raster file must not stay behind.
                 if let Some(file) = kept {

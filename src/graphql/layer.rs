@@ -599,7 +599,7 @@ async fn receive(ctx: &Context<'_>, file: &Upload) -> Result<domain::Upload, App
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("upload task failed: {e}")))?
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot store the upload: {e}")))
+    .map_err(|e| AppError::from_io(e, "the upload"))
 }
 
 #[derive(Default)]

@@ -42,6 +42,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<IpNet>>,
     /// `ODG_MAX_BODY_BYTES`, for JSON bodies on the upload route.
     pub max_body_bytes: usize,
+    /// `ODG_DATA_DIR`, named to clients when its disk is full.
+    pub data_dir: Arc<std::path::Path>,
 }
 
 /// What the router needs from the configuration.
@@ -255,8 +257,19 @@ async fn graphql_post(
 /// Runs a GraphQL request for the client at `peer`, with its bearer token.
 async fn run(state: &AppState, peer: SocketAddr, headers: &HeaderMap, request: async_graphql::Request) -> Response {
     let ip = ClientIp(Some(client_ip(peer.ip(), headers, &state.trusted_proxies)));
-    let response = graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(headers), ip, request).await;
+    let mut response = graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(headers), ip, request).await;
+    name_the_full_disk(&mut response, &state.data_dir);
     respond(&state.metrics, response)
+}
+
+/// A full disk is the administrator's to mend: the message says where.
+fn name_the_full_disk(response: &mut async_graphql::Response, data_dir: &std::path::Path) {
+    let full = async_graphql::Value::from("INSUFFICIENT_STORAGE");
+    for error in &mut response.errors {
+        if error.extensions.as_ref().and_then(|e| e.get("code")) == Some(&full) {
+            error.message = format!("{} (data directory: {})", error.message, data_dir.display());
+        }
+    }
 }
 
 /// A request that could not run at all (syntax, validation, limits) is a

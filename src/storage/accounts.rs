@@ -109,7 +109,7 @@ impl Store {
             ..Default::default()
         };
         user_columns(fields, &mut m);
-        Ok(credentials_from(m.insert(&self.db).await?)?.user)
+        Ok(credentials_from(self.write(async |txn| m.insert(txn).await).await?)?.user)
     }
 
     /// Saves the fields; with `end_sessions`, raises the session epoch and
@@ -186,7 +186,7 @@ impl Store {
         family: &str,
         expires_at: DateTime<Utc>,
     ) -> StorageResult<()> {
-        refresh_token::ActiveModel {
+        let m = refresh_token::ActiveModel {
             id: NotSet,
             user_id: Set(user_id),
             token_hash: Set(token_hash.to_string()),
@@ -195,9 +195,8 @@ impl Store {
             used_at: Set(None),
             revoked_at: Set(None),
             created_at: Set(now()),
-        }
-        .insert(&self.db)
-        .await?;
+        };
+        self.write(async |txn| m.insert(txn).await).await?;
         Ok(())
     }
 
@@ -244,7 +243,7 @@ impl Store {
         action: &str,
         changed: &[&str],
     ) -> StorageResult<()> {
-        audit_entry::ActiveModel {
+        let m = audit_entry::ActiveModel {
             id: NotSet,
             at: Set(now()),
             user_id: Set(user_id),
@@ -253,9 +252,8 @@ impl Store {
             entity_id: Set(entity_id.to_string()),
             action: Set(action.to_string()),
             changed_fields: Set(serde_json::json!(changed)),
-        }
-        .insert(&self.db)
-        .await?;
+        };
+        self.write(async |txn| m.insert(txn).await).await?;
         Ok(())
     }
 

@@ -29,8 +29,31 @@ pub enum StorageError {
     /// A stored value this version cannot read.
     #[error("unreadable {column} in {table} #{id}: {reason}")]
     Corrupt { table: &'static str, column: &'static str, id: i64, reason: String },
+    /// The disk under the database is full (SQLite `SQLITE_FULL`, PostgreSQL
+    /// `disk_full`): the statement did not happen.
+    #[error("the disk holding the database is full: {0}")]
+    DiskFull(String),
     #[error("database error: {0}")]
     Db(DbErr),
+}
+
+/// Whether a database error says the disk is full: SQLite's primary code 13
+/// (`SQLITE_FULL`; extended codes keep it in their low byte) or 4874
+/// (`SQLITE_IOERR_SHMSIZE`: the WAL index could not grow), PostgreSQL's
+/// SQLSTATE `53100` (`disk_full`).
+fn is_disk_full(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let Some(code) = e.as_database_error().and_then(|d| d.code()) else { return false };
+    if code == "53100" {
+        return true;
+    }
+    code.parse::<i64>().is_ok_and(|c| c & 0xff == 13 || c == 4874)
 }
 
 impl From<DbErr> for StorageError {
@@ -44,6 +67,7 @@ impl From<DbErr> for StorageError {
             _ if err.to_string().contains("FOREIGN KEY constraint failed") => {
                 StorageError::StillReferenced("other records".into())
             }
+            _ if is_disk_full(&err) => StorageError::DiskFull(err.to_string()),
             _ => StorageError::Db(err),
         }
     }

@@ -151,13 +151,13 @@ impl Store {
         let mut m =
             deposit::ActiveModel { id: NotSet, created_at: Set(now), updated_at: Set(now), ..Default::default() };
         deposit_columns(fields, &mut m);
-        decode_deposit(m.insert(&self.db).await?)
+        decode_deposit(self.write(async |txn| m.insert(txn).await).await?)
     }
 
     pub async fn update_deposit(&self, id: i64, fields: &DepositFields) -> StorageResult<Option<Deposit>> {
         let mut m = deposit::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         deposit_columns(fields, &mut m);
-        missing_is_none(m.update(&self.db).await)?.map(decode_deposit).transpose()
+        missing_is_none(self.write(async |txn| m.update(txn).await).await)?.map(decode_deposit).transpose()
     }
 
     pub async fn delete_deposit(&self, id: i64) -> StorageResult<bool> {
@@ -272,7 +272,7 @@ impl Store {
             ..Default::default()
         };
         area_columns(fields, &mut m);
-        decode_area(m.insert(&self.db).await?)
+        decode_area(self.write(async |txn| m.insert(txn).await).await?)
     }
 
     pub async fn update_exploitation_area(
@@ -282,7 +282,7 @@ impl Store {
     ) -> StorageResult<Option<ExploitationArea>> {
         let mut m = exploitation_area::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         area_columns(fields, &mut m);
-        missing_is_none(m.update(&self.db).await)?.map(decode_area).transpose()
+        missing_is_none(self.write(async |txn| m.update(txn).await).await)?.map(decode_area).transpose()
     }
 
     pub async fn delete_exploitation_area(&self, id: i64) -> StorageResult<bool> {
@@ -378,7 +378,7 @@ impl Store {
             ..Default::default()
         };
         infrastructure_columns(fields, &mut m);
-        decode_infrastructure(m.insert(&self.db).await?)
+        decode_infrastructure(self.write(async |txn| m.insert(txn).await).await?)
     }
 
     pub async fn update_infrastructure(
@@ -388,7 +388,7 @@ impl Store {
     ) -> StorageResult<Option<Infrastructure>> {
         let mut m = infrastructure::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         infrastructure_columns(fields, &mut m);
-        missing_is_none(m.update(&self.db).await)?.map(decode_infrastructure).transpose()
+        missing_is_none(self.write(async |txn| m.update(txn).await).await)?.map(decode_infrastructure).transpose()
     }
 
     pub async fn delete_infrastructure(&self, id: i64) -> StorageResult<bool> {

@@ -225,7 +225,15 @@ impl LayerWriter {
     }
 
     /// Records what the file held, and the zoom from which its tiles show every feature, and commits.
-    pub async fn finish(self, source: &LayerSource, meta: &LayerMeta, tile_full_zoom: u8) -> StorageResult<Layer> {
+    /// Saves the layer's description and the import's end (`done`) in the
+    /// layer's transaction, and commits.
+    pub async fn finish(
+        self,
+        source: &LayerSource,
+        meta: &LayerMeta,
+        tile_full_zoom: u8,
+        done: &ImportRecord,
+    ) -> StorageResult<(Layer, ImportRecord)> {
         let mut m = layer::ActiveModel {
             id: Unchanged(self.layer_id),
             updated_at: Set(now()),
@@ -235,8 +243,9 @@ impl LayerWriter {
         source_columns(source, &mut m);
         meta_columns(meta, &mut m);
         let saved = m.update(&self.txn).await?;
+        let import = import_columns(done).update(&self.txn).await?;
         self.txn.commit().await?;
-        decode_layer(saved)
+        Ok((decode_layer(saved)?, decode_import(import)?))
     }
 }
 
@@ -376,7 +385,7 @@ impl Store {
     pub async fn update_layer_meta(&self, id: i64, meta: &LayerMeta) -> StorageResult<Option<Layer>> {
         let mut m = layer::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         meta_columns(meta, &mut m);
-        missing_is_none(m.update(&self.db).await)?.map(decode_layer).transpose()
+        missing_is_none(self.write(async |txn| m.update(txn).await).await)?.map(decode_layer).transpose()
     }
 
     /// Deletes a layer and, with it, its features.
@@ -447,7 +456,7 @@ impl Store {
             max_lat: Set(bbox.max_lat),
             min_zoom: NotSet,
         };
-        let Some(saved) = missing_is_none(m.update(&self.db).await)? else { return Ok(None) };
+        let Some(saved) = missing_is_none(self.write(async |txn| m.update(txn).await).await)? else { return Ok(None) };
         self.refresh_layer_extent(saved.layer_id).await?;
         self.layer_feature(saved.id).await
     }
@@ -483,7 +492,7 @@ impl Store {
     /// Leaves a layer unplanned: its tiles show every feature until it is planned again (at the next start).
     pub async fn forget_layer_thinning(&self, layer_id: i64) -> StorageResult<()> {
         let m = layer::ActiveModel { id: Unchanged(layer_id), tile_full_zoom: Set(None), ..Default::default() };
-        missing_is_none(m.update(&self.db).await)?;
+        missing_is_none(self.write(async |txn| m.update(txn).await).await)?;
         Ok(())
     }
 
@@ -621,26 +630,13 @@ impl Store {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        decode_import(m.insert(&self.db).await?)
+        decode_import(self.write(async |txn| m.insert(txn).await).await?)
     }
 
     pub async fn save_import(&self, record: &ImportRecord) -> StorageResult<ImportRecord> {
-        let m = layer_import::ActiveModel {
-            id: Unchanged(record.id),
-            format: Set(record.format.clone()),
-            status: Set(record.status.as_str().into()),
-            features_read: Set(record.features_read as i64),
-            features_written: Set(record.features_written as i64),
-            error: Set(record.error.clone()),
-            warnings: Set(serde_json::to_string(&record.warnings).expect("warnings serialize")),
-            duration_ms: Set(record.duration_ms.map(|d| d as i64)),
-            layer_id: Set(record.layer_id),
-            updated_at: Set(now()),
-            ..Default::default()
-        };
-        decode_import(m.update(&self.db).await?)
+        let m = import_columns(record);
+        decode_import(self.write(async |txn| m.update(txn).await).await?)
     }
-
     pub async fn import_record(&self, id: i64) -> StorageResult<Option<ImportRecord>> {
         layer_import::Entity::find_by_id(id).one(&self.db).await?.map(decode_import).transpose()
     }
@@ -736,6 +732,23 @@ fn attribute_condition(backend: Backend, filter: &AttributeFilter) -> SimpleExpr
                 ),
             }
         }
+    }
+}
+
+/// The columns of an import record that change while it runs.
+fn import_columns(record: &ImportRecord) -> layer_import::ActiveModel {
+    layer_import::ActiveModel {
+        id: Unchanged(record.id),
+        format: Set(record.format.clone()),
+        status: Set(record.status.as_str().into()),
+        features_read: Set(record.features_read as i64),
+        features_written: Set(record.features_written as i64),
+        error: Set(record.error.clone()),
+        warnings: Set(serde_json::to_string(&record.warnings).expect("warnings serialize")),
+        duration_ms: Set(record.duration_ms.map(|d| d as i64)),
+        layer_id: Set(record.layer_id),
+        updated_at: Set(now()),
+        ..Default::default()
     }
 }
 

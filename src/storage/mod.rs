@@ -76,6 +76,8 @@ impl Store {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
             });
+            options
+                .map_sqlx_sqlite_pool_opts(|pool| pool.after_release(|conn, _| Box::pin(end_stray_transaction(conn))));
         }
         let mut db = Database::connect(options).await?;
         let statements = Arc::new(AtomicU64::new(0));
@@ -88,6 +90,22 @@ impl Store {
             store.check_postgis().await?;
         }
         Ok(store)
+    }
+
+    /// One write, in a transaction of its own. sea-orm reads inserted and
+    /// updated rows back with RETURNING; on SQLite an autocommit statement
+    /// with RETURNING commits when sqlx resets it after its first row, and
+    /// sqlx drops that reset's error, so a write the disk refused would be
+    /// acknowledged (and its id handed out again). COMMIT reports it.
+    pub(crate) async fn write<T>(
+        &self,
+        write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<T, sea_orm::DbErr>,
+    ) -> Result<T, sea_orm::DbErr> {
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        let out = write(&txn).await?;
+        txn.commit().await?;
+        Ok(out)
     }
 
     pub fn backend(&self) -> Backend {
@@ -225,6 +243,28 @@ pub fn redact_url(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+/// Back in the pool, an SQLite connection must hold no transaction. A write
+/// that fails with a full disk may leave its transaction open (SQLite
+/// rolls back only the statement when it can); kept, that connection would
+/// read an ever older snapshot and fail every later write with
+/// `SQLITE_BUSY_SNAPSHOT`. Such a transaction is rolled back, and a
+/// connection that cannot is closed.
+async fn end_stray_transaction(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Executor;
+    // sqlx does not expose SQLite's autocommit flag: trying is the test.
+    match conn.execute("ROLLBACK").await {
+        Ok(_) => {
+            tracing::warn!("an SQLite connection came back inside a transaction: rolled back");
+            Ok(true)
+        }
+        Err(e) if e.to_string().contains("no transaction is active") => Ok(true),
+        Err(e) => {
+            tracing::warn!(error = %e, "an SQLite connection could not end its transaction: closed");
+            Ok(false)
+        }
     }
 }
 

@@ -159,13 +159,13 @@ impl Store {
         let mut m =
             commodity::ActiveModel { id: NotSet, created_at: Set(now), updated_at: Set(now), ..Default::default() };
         commodity_columns(fields, &mut m);
-        Ok(commodity_from(m.insert(&self.db).await?))
+        Ok(commodity_from(self.write(async |txn| m.insert(txn).await).await?))
     }
 
     pub async fn update_commodity(&self, id: i64, fields: &CommodityFields) -> StorageResult<Option<Commodity>> {
         let mut m = commodity::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         commodity_columns(fields, &mut m);
-        Ok(missing_is_none(m.update(&self.db).await)?.map(commodity_from))
+        Ok(missing_is_none(self.write(async |txn| m.update(txn).await).await)?.map(commodity_from))
     }
 
     pub async fn delete_commodity(&self, id: i64) -> StorageResult<bool> {

@@ -5,6 +5,7 @@ mod helpers;
 
 mod conformance;
 mod deploy;
+mod disk_full;
 mod errors;
 mod http;
 mod import_scale;
