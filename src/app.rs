@@ -86,6 +86,7 @@ impl App {
             metrics: crate::metrics::Metrics::new(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             max_body_bytes: config.max_body_bytes,
+            max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
             data_dir: std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone()).into(),
         };
         let options = HttpOptions {

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<IpNet>>,
     /// `ODG_MAX_BODY_BYTES`, for JSON bodies on the upload route.
     pub max_body_bytes: usize,
+    /// `ODG_MAX_UPLOAD_MB` in bytes: the largest multipart request.
+    pub max_upload_bytes: usize,
     /// `ODG_DATA_DIR`, named to clients when its disk is full.
     pub data_dir: Arc<std::path::Path>,
 }
@@ -228,8 +231,20 @@ async fn graphql_post(
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    // A chunked upload announces no length: the limit layer cuts it at the
+    // limit, which the multipart parser reports as a bad request.
+    let cut_at_limit = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let request = if multipart {
-        request
+        let (parts, body) = request.into_parts();
+        let cut = cut_at_limit.clone();
+        let body = body.into_data_stream().inspect(move |chunk| {
+            if let Err(e) = chunk
+                && is_length_limit(e)
+            {
+                cut.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        axum::extract::Request::from_parts(parts, axum::body::Body::from_stream(body))
     } else if declared.is_some_and(|n| n > state.max_body_bytes) {
         // Read and thrown away, never kept: a proxy that streams the body
         // (nginx) then gets the 413 instead of a connection closed under it.
@@ -250,8 +265,25 @@ async fn graphql_post(
     };
     match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(request, &state).await {
         Ok(request) => run(&state, peer, &headers, request.into_inner()).await,
+        Err(_) if cut_at_limit.load(std::sync::atomic::Ordering::Relaxed) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the upload is larger than ODG_MAX_UPLOAD_MB ({} MiB)", state.max_upload_bytes / (1024 * 1024)),
+        )
+            .into_response(),
         Err(rejection) => rejection.into_response(),
     }
+}
+
+/// Whether a body error is the upload limit's cut.
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// Runs a GraphQL request for the client at `peer`, with its bearer token.

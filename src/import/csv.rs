@@ -97,6 +97,13 @@ impl FeatureReader for CsvReader {
             .iter()
             .map(|h| decode(h).trim().trim_start_matches('\u{feff}').to_owned())
             .collect();
+        // Beyond the attributes a layer may hold and its coordinate columns: refused before any row is read.
+        if headers.len() > super::MAX_ATTRIBUTES + 2 {
+            return Err(self.blame.at(
+                "line 1",
+                format!("{} columns: a layer holds at most {} attributes", headers.len(), super::MAX_ATTRIBUTES),
+            ));
+        }
         let keys: Vec<String> = headers.iter().map(|h| key(h)).collect();
         let find = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
         // A WKT column wins: it holds any geometry, and attributes may be called x or y.

@@ -20,7 +20,7 @@ use crate::spatial::Bbox;
 use geo::{CoordsIter, Validation};
 use geo_types::Geometry;
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -242,6 +242,11 @@ pub struct ImportWarning {
 /// The most warnings kept per import (the count goes on).
 pub const MAX_WARNINGS: usize = 1000;
 
+/// Most attributes a layer may have: GeoPackage allows 2 000 columns and a
+/// shapefile 255; a file beyond this is a mistake or an attack (a CSV of a
+/// million columns held a core for ten minutes).
+pub const MAX_ATTRIBUTES: usize = 1000;
+
 /// The type of an attribute, inferred from all its values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -308,10 +313,12 @@ pub struct Summary {
     pub warning_count: u64,
     /// Per attribute: whether a non-null value has been seen.
     typed: Vec<bool>,
+    /// Attribute name → its place in `attributes`.
+    positions: HashMap<String, usize>,
 }
 
 impl Summary {
-    fn observe(&mut self, feature: &CheckedFeature) {
+    fn observe(&mut self, feature: &CheckedFeature) -> Result<(), String> {
         self.features_kept += 1;
         self.geometry_types.insert(geometry_type(&feature.geometry));
         self.bbox = Some(match self.bbox {
@@ -323,13 +330,14 @@ impl Summary {
                 max_lat: b.max_lat.max(feature.bbox.max_lat),
             },
         });
-        self.observe_properties(&feature.properties);
+        self.observe_properties(&feature.properties)
     }
 
-    fn observe_properties(&mut self, properties: &Map<String, Value>) {
+    /// Fails past [`MAX_ATTRIBUTES`] distinct attribute names.
+    fn observe_properties(&mut self, properties: &Map<String, Value>) -> Result<(), String> {
         for (name, value) in properties {
             let kind = AttributeType::of(value);
-            match self.attributes.iter().position(|a| &a.name == name) {
+            match self.positions.get(name).copied() {
                 // Attributes first seen as null are typed by their first value.
                 Some(i) => match (kind, self.typed[i]) {
                     (None, _) => {}
@@ -340,11 +348,18 @@ impl Summary {
                     (Some(kind), true) => self.attributes[i].kind = self.attributes[i].kind.merge(kind),
                 },
                 None => {
+                    if self.attributes.len() == MAX_ATTRIBUTES {
+                        return Err(format!(
+                            "more than {MAX_ATTRIBUTES} attributes (at `{name}`): a layer holds at most {MAX_ATTRIBUTES}"
+                        ));
+                    }
+                    self.positions.insert(name.clone(), self.attributes.len());
                     self.attributes.push(Attribute { name: name.clone(), kind: kind.unwrap_or(AttributeType::String) });
                     self.typed.push(kind.is_some());
                 }
             }
         }
+        Ok(())
     }
 
     fn warn(&mut self, index: u64, location: &str, reason: String) {
@@ -359,7 +374,10 @@ impl Summary {
 pub fn infer_attributes<'a>(properties: impl Iterator<Item = &'a Map<String, Value>>) -> Vec<Attribute> {
     let mut summary = Summary::default();
     for p in properties {
-        summary.observe_properties(p);
+        // Past the limit the schema stops growing: these maps come from layers, which are within it.
+        if summary.observe_properties(p).is_err() {
+            break;
+        }
     }
     summary.attributes
 }
@@ -428,7 +446,7 @@ pub fn scan(
                     )));
                 }
                 let feature = CheckedFeature { geometry, bbox, properties: raw.properties, source_id: raw.source_id };
-                summary.observe(&feature);
+                summary.observe(&feature).map_err(|e| blame.at(&raw.location, e))?;
                 keep(feature)
             }
             Err(reason) => {

@@ -49,6 +49,44 @@ async fn an_oversized_body_is_refused_before_it_is_read() {
     assert!(head.contains("x-content-type-options: nosniff"), "{head}");
 }
 
+/// A chunked upload announces no length: it is cut at the limit and
+/// refused with 413, as one that announces its length is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_upload_over_the_limit_is_a_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_with(Backend::Sqlite, false, &[("ODG_MAX_UPLOAD_MB", "1")]).await.unwrap();
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let boundary = "odgboundary";
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        app.admin_token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let operations = r#"{"query":"mutation($file: Upload!) { previewImport(file: $file) { featureCount } }","variables":{"file":null}}"#;
+    let start = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"gros.geojson\"\r\n\r\n"
+    );
+    let chunk = |data: &[u8]| [format!("{:x}\r\n", data.len()).into_bytes(), data.to_vec(), b"\r\n".to_vec()].concat();
+    stream.write_all(&chunk(start.as_bytes())).await.unwrap();
+    // Three times the limit, 64 KiB at a time; the server may answer and stop reading before the end.
+    let block = vec![b' '; 64 * 1024];
+    for _ in 0..48 {
+        if stream.write_all(&chunk(&block)).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = vec![0u8; 4096];
+    let n = stream.read(&mut response).await.unwrap();
+    let head = String::from_utf8_lossy(&response[..n]).to_lowercase();
+    assert!(head.starts_with("http/1.1 413"), "{head}");
+    assert!(head.contains("odg_max_upload_mb"), "{head}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_in_flight_request_finishes_during_shutdown() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();

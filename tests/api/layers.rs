@@ -426,6 +426,21 @@ async fn every_format_is_imported_with_its_attributes(app: &TestApp) {
     assert_eq!(geometry["coordinates"][0].as_array().unwrap().len(), 2, "outer ring and hole");
 }
 
+/// A CSV of one point with `n` attribute columns besides lon and lat.
+fn wide_csv(n: usize) -> Vec<u8> {
+    let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+    format!("lon,lat,{}\n13,-1,{}\n", names.join(","), vec!["1"; n].join(",")).into_bytes()
+}
+
+/// A GeoJSON point with `n` properties.
+fn wide_geojson(n: usize) -> Vec<u8> {
+    let properties: serde_json::Map<String, Value> = (0..n).map(|i| (format!("p{i}"), json!(i))).collect();
+    json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": properties, "geometry": {"type": "Point", "coordinates": [13, -1]}}]})
+    .to_string()
+    .into_bytes()
+}
+
 async fn malformed_files_are_refused_with_their_place_and_nothing_is_written(app: &TestApp) {
     let shp_a = utm_shapefile(true, true);
     // A .dbf from another file with another number of records.
@@ -459,6 +474,9 @@ async fn malformed_files_are_refused_with_their_place_and_nothing_is_written(app
         ),
         ("json.geojson", b"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":".to_vec(), None, "json.geojson (line 1, column"),
         ("crs.geojson", br#"{"type":"Point","coordinates":[1,2]}"#.to_vec(), Some("EPSG:12345678"), "EPSG:12345678"),
+        // Too many attributes: refused from the header, not after minutes of work (it was quadratic).
+        ("colonnes.csv", wide_csv(200_000), None, "colonnes.csv (line 1): 200002 columns: a layer holds at most 1000"),
+        ("proprietes.geojson", wide_geojson(1001), None, "more than 1000 attributes (at `p1000`)"),
     ];
     for (name, bytes, crs, expected) in cases {
         let preview = upload(app, Some(&app.admin_token), PREVIEW, json!({ "crs": crs }), name, bytes.clone()).await;
