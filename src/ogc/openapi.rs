@@ -1,8 +1,9 @@
 //! The OpenAPI 3.0 description of the OGC API – Features endpoints.
 
-use super::crs;
+use super::{ROOT, crs};
+use crate::web::base_url;
 use axum::Json;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
@@ -10,12 +11,15 @@ fn ogc_error() -> Value {
     json!({"description": "An error: {\"code\", \"message\"}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
-pub async fn document() -> impl IntoResponse {
+/// The document served at `/ogc/api`. Its paths are relative to its one
+/// server, the API's root on the host the client asked (the copy of the
+/// routes at the server root is left out: it is there for older clients).
+pub async fn document(headers: HeaderMap) -> impl IntoResponse {
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true,
         "description": "deposits, exploitation-areas, infrastructure, or layer-<id> for an imported layer",
         "schema": {"type": "string", "pattern": "^(deposits|exploitation-areas|infrastructure|layer-[0-9]+)$"}});
     let format = json!({"name": "f", "in": "query", "required": false,
-        "description": "json (GeoJSON for features) or html; without it, the Accept header decides",
+        "description": "json (GeoJSON for features) or html; without it, JSON unless the Accept header ranks text/html above JSON (a browser's)",
         "schema": {"type": "string", "enum": ["json", "html"]}});
     let doc = json!({
         "openapi": "3.0.3",
@@ -34,9 +38,11 @@ pub async fn document() -> impl IntoResponse {
                     "properties": {"href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"}}}
             }
         },
+        "servers": [{"url": format!("{}{ROOT}", base_url(&headers)), "description": "This server"}],
         "security": [{}, {"bearer": []}],
         "paths": {
             "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage",
+                "parameters": [format],
                 "responses": {"200": {"description": "Links to the API definition, conformance and collections",
                     "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}}}},
             "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
@@ -62,7 +68,7 @@ pub async fn document() -> impl IntoResponse {
                         "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}},
                     {"name": "bbox-crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}},
                     {"name": "crs", "in": "query", "required": false, "schema": {"type": "string", "format": "uri", "enum": crs::SUPPORTED}},
-                    {"name": "datetime", "in": "query", "required": false,
+                    {"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
                         "description": "Date or interval (start/end, '..' open): discovery date of deposits, validity of exploitation areas",
                         "schema": {"type": "string"}},
                     {"name": "status", "in": "query", "required": false, "description": "Comma-separated statuses", "schema": {"type": "string"}},
