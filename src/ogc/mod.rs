@@ -278,19 +278,7 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
         query.get("bbox-crs").map(|c| crs::Crs::parse("bbox-crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let mut spatial = Vec::new();
     if let Some(bbox) = query.get("bbox") {
-        let n: Vec<f64> = bbox
-            .split(',')
-            .map(|v| v.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| AppError::invalid("bbox", "must be four numbers: minx,miny,maxx,maxy"))?;
-        // NaN compares false: checked first, or it would slip through `min ≤ max`.
-        if n.iter().any(|v| !v.is_finite()) {
-            return Err(AppError::invalid("bbox", "must be four finite numbers: minx,miny,maxx,maxy"));
-        }
-        if n.len() != 4 || n[0] > n[2] || n[1] > n[3] {
-            return Err(AppError::invalid("bbox", "must be four numbers minx,miny,maxx,maxy with min ≤ max"));
-        }
-        let b = bbox_crs.bbox_to_lon_lat([n[0], n[1], n[2], n[3]]);
+        let b = bbox_crs.bbox_to_lon_lat(parse_bbox(bbox)?);
         let on_earth = |lon: f64, lat: f64| (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
         if !(on_earth(b.min_lon, b.min_lat) && on_earth(b.max_lon, b.max_lat)) {
             return Err(AppError::invalid(
@@ -302,7 +290,7 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
     }
     let dates = match query.get("datetime") {
         None => None,
-        Some(_) if collection == "infrastructure" || collection.starts_with("layer-") => {
+        Some(_) if dated_property(collection).is_none() => {
             return Err(AppError::invalid("datetime", format!("{collection} has no date to filter on")));
         }
         Some(value) => Some(parse_datetime(value)?),
@@ -318,6 +306,38 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
         crs: output_crs,
         dates,
     })
+}
+
+/// The horizontal box of a `bbox` parameter: `minx,miny,maxx,maxy`, or
+/// `minx,miny,minz,maxx,maxy,maxz` as OGC API – Features allows. ODG's
+/// geometries have no height, so a height range excludes none; it must
+/// still be a range.
+fn parse_bbox(text: &str) -> AppResult<[f64; 4]> {
+    let shape = "must be four finite numbers minx,miny,maxx,maxy (or six: minx,miny,minz,maxx,maxy,maxz)";
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| AppError::invalid("bbox", shape))?;
+    let [min_x, min_y, max_x, max_y] = match numbers[..] {
+        [min_x, min_y, max_x, max_y] => [min_x, min_y, max_x, max_y],
+        [min_x, min_y, min_z, max_x, max_y, max_z] if min_z <= max_z => [min_x, min_y, max_x, max_y],
+        [_, _, _, _, _, _] => return Err(AppError::invalid("bbox", "minz is above maxz")),
+        _ => return Err(AppError::invalid("bbox", shape)),
+    };
+    if min_x > max_x || min_y > max_y {
+        return Err(AppError::invalid("bbox", "each minimum must be ≤ its maximum (minx ≤ maxx, miny ≤ maxy)"));
+    }
+    Ok([min_x, min_y, max_x, max_y])
+}
+
+/// What a collection's `datetime` filters on, if it has a date.
+fn dated_property(collection: &str) -> Option<&'static str> {
+    match collection {
+        "deposits" => Some("discovery date"),
+        "exploitation-areas" => Some("validity period"),
+        _ => None,
+    }
 }
 
 /// An RFC 3339 instant or interval (`start/end`, either side `..` or empty),
@@ -807,6 +827,10 @@ mod tests {
         assert!(items_query("deposits", &q("colour=red")).is_err());
         assert!(items_query("deposits", &q("bbox=14,-2,13,-1")).is_err());
         assert!(items_query("deposits", &q("bbox=a,b,c,d")).is_err());
+        assert!(items_query("deposits", &q("bbox=NaN,-2,14,-1")).is_err());
+        assert!(items_query("deposits", &q("bbox=13,-2,14")).is_err());
+        assert!(items_query("deposits", &q("bbox=13,-2,100,14,-1,0")).is_err());
+        assert_eq!(parse_bbox("13,-2,-50,14,-1,900").unwrap(), [13.0, -2.0, 14.0, -1.0]);
         assert!(items_query("infrastructure", &q("datetime=2020-01-01")).is_err());
         assert!(items_query("deposits", &q("kind=ROAD")).is_err());
         assert_eq!(items_query("deposits", &q("limit=999999")).unwrap().params.limit, Some(MAX_LIMIT));

@@ -87,6 +87,22 @@ async fn a_feature_and_errors_answer_as_the_standard_says(app: &TestApp) {
     assert_eq!(api["servers"][0]["url"], format!("{}/ogc", app.address));
     assert!(api["paths"]["/collections/{collectionId}/items"].is_object());
     openapi_validates(&api);
+    // Each domain collection's items have a path listing their own parameters.
+    let names = |collection: &str| -> Vec<String> {
+        let parameters = api["paths"][format!("/collections/{collection}/items")]["get"]["parameters"].as_array();
+        parameters.unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(names("deposits").contains(&"commodityCode".to_string()));
+    assert!(names("exploitation-areas").contains(&"datetime".to_string()));
+    assert!(!names("infrastructure").contains(&"datetime".to_string()));
+    let bbox = &api["paths"]["/collections/deposits/items"]["get"]["parameters"][2];
+    assert_eq!((&bbox["name"], &bbox["schema"]["maxItems"]), (&json!("bbox"), &json!(6)));
+    // A box with heights (minz, maxz) selects as its horizontal part: features have no height.
+    let (_, flat) = get_json(app, "/ogc/collections/deposits/items?bbox=12.9,-1.9,13.8,-1.2").await;
+    let (status, tall) = get_json(app, "/ogc/collections/deposits/items?bbox=12.9,-1.9,-10,13.8,-1.2,5000").await;
+    assert_eq!(status, 200);
+    assert_eq!(tall["numberMatched"], flat["numberMatched"]);
+    assert_eq!(get_json(app, "/ogc/collections/deposits/items?bbox=12.9,-1.9,10,13.8,-1.2,0").await.0, 400);
 }
 
 /// The OpenAPI document passes the reference validator (`openapi-spec-validator`, which scripts/test.sh installs).
