@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need (PostgreSQL 15 + PostGIS 3, GDAL, nginx,
-# Chromium from Debian; openapi-spec-validator from PyPI when missing; the
-# web app's npm packages) and runs the whole test
-# suite: formatting, lints, unit and integration tests on both backends
-# (SQLite and PostGIS), then the web app's build, unit and end-to-end tests.
+# Chromium, python3-venv from Debian; openapi-spec-validator from PyPI when
+# missing, and ogctests in a virtual environment of its own; the web app's
+# npm packages) and runs the whole test suite: formatting, lints, unit and
+# integration tests on both backends (SQLite and PostGIS), the OGC API test
+# suite ogctests against `odg serve --demo`, then the web app's build, unit
+# and end-to-end tests.
 #
 # Works on a fresh Debian 12 machine as root (or with sudo). Tests use a
 # dedicated role on the local cluster, over loopback, and create and drop
@@ -17,7 +19,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 as_postgres() { "${sudo_cmd[@]}" su postgres -c "$1"; }
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl ssl-cert curl systemd chromium)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 gdal-bin nginx-light openssl ssl-cert curl systemd chromium python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -74,6 +76,8 @@ echo "==> cargo clippy -D warnings"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 echo "==> cargo test (SQLite and PostGIS)"
 cargo test --locked --workspace
+echo "==> OGC API – Features test suite (ogctests, features/core) against odg serve --demo"
+ODG_BIN="$CARGO_TARGET_DIR/debug/odg" ./scripts/ogctests.sh
 echo "==> deploy/install.sh, twice, in a throwaway root"
 ODG_BIN="$CARGO_TARGET_DIR/debug/odg" ./scripts/test-install.sh
 echo "==> web app: build, unit tests, end-to-end tests in headless Chromium"

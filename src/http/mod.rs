@@ -90,11 +90,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         );
     }
     let metrics = state.metrics.clone();
-    let ogc = crate::ogc::router(crate::ogc::OgcState {
-        catalog: state.catalog.clone(),
-        auth: state.auth.clone(),
-        web_app: web_app.clone(),
-    });
+    let ogc = crate::ogc::router(crate::ogc::OgcState::new(state.catalog.clone(), state.auth.clone(), web_app.clone()));
     let tiles = crate::tiles::router(crate::tiles::TilesState {
         catalog: state.catalog.clone(),
         auth: state.auth.clone(),

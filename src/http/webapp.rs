@@ -61,6 +61,7 @@ fn is_api_path(path: &str) -> bool {
         "/healthz",
         "/readyz",
         "/tiles",
+        "/ogc",
         "/collections",
         "/conformance",
         "/api",

@@ -1,9 +1,12 @@
 //! OGC API – Features (Part 1, Core + GeoJSON) over the domain collections,
 //! so QGIS, ArcGIS and GDAL read ODG's data directly. Same permissions as
 //! GraphQL: public read, or a bearer token (header, or `access_token` query
-//! parameter for clients that cannot set headers).
+//! parameter for clients that cannot set headers). Served under [`ROOT`]
+//! (`/ogc`), and at the server root for clients saved with it.
 
 mod crs;
+mod landing;
+mod negotiate;
 mod openapi;
 
 use crate::auth::Auth;
@@ -16,20 +19,13 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use negotiate::{Format, negotiate};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// Default and largest `limit` of an items page.
 const DEFAULT_LIMIT: u64 = 10;
 const MAX_LIMIT: u64 = 10_000;
-
-const CONFORMANCE: &[&str] = &[
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
-];
 
 /// The collections: (id, title, description).
 const COLLECTIONS: &[(&str, &str, &str)] = &[
@@ -46,84 +42,58 @@ const COLLECTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Where the OGC API lives. The server root is the web app's: a client
+/// sending `Accept: */*` there gets the app, so the API has a root of its own.
+pub const ROOT: &str = "/ogc";
+
 #[derive(Clone)]
 pub struct OgcState {
-    pub catalog: Catalog,
-    pub auth: Auth,
-    /// The web app answers browsers at `/`; the OGC landing page stays at `/?f=html`.
-    pub web_app: Option<crate::http::WebApp>,
+    catalog: Catalog,
+    auth: Auth,
+    /// The web app, which the landing page at the server root gives way to
+    /// for browsers (never the one at [`ROOT`]).
+    web_app: Option<crate::http::WebApp>,
+    /// The root this copy of the routes is mounted at, which links are built on:
+    /// [`ROOT`], or `""` for the paths at the server root that older clients use.
+    root: &'static str,
 }
 
+impl OgcState {
+    pub fn new(catalog: Catalog, auth: Auth, web_app: Option<crate::http::WebApp>) -> OgcState {
+        OgcState { catalog, auth, web_app, root: ROOT }
+    }
+
+    /// The base URL of this copy's links (`http://host/ogc`, or `http://host`).
+    fn base(&self, headers: &HeaderMap) -> String {
+        format!("{}{}", base_url(headers), self.root)
+    }
+}
+
+/// The API under [`ROOT`], and again at the server root for the clients
+/// (QGIS and GDAL connections) saved with it, whose links stay there; only
+/// the API definition, which describes `/ogc`, moved (`/api` redirects).
 pub fn router(state: OgcState) -> Router {
+    let at_root = OgcState { root: "", ..state.clone() };
+    let ogc = resources(ROOT)
+        .route(ROOT, get(landing::landing))
+        // `{root}/` is where clients that join paths to a base URL land (httpx, the OGC test suite).
+        .route(&format!("{ROOT}/"), get(landing::landing))
+        .route(&format!("{ROOT}/api"), get(openapi::document))
+        .with_state(OgcState { root: ROOT, ..state });
+    let legacy =
+        resources("").route("/", get(landing::landing)).route("/api", get(landing::moved_api)).with_state(at_root);
+    ogc.merge(legacy)
+}
+
+/// The resources below a root, the same at both.
+fn resources(root: &str) -> Router<OgcState> {
     Router::new()
-        .route("/", get(landing))
-        .route("/conformance", get(conformance))
-        .route("/api", get(openapi::document))
-        .route("/collections", get(collections))
-        .route("/collections/{id}", get(collection))
-        .route("/collections/{id}/items", get(items))
-        .route("/collections/{id}/items/{feature_id}", get(item))
-        .route("/collections/{id}/export", get(export))
-        .with_state(state)
-}
-
-fn wants_html(headers: &HeaderMap, query: &HashMap<String, String>) -> bool {
-    match query.get("f").map(String::as_str) {
-        Some("html") => true,
-        Some(_) => false,
-        None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html") && !accept.contains("json")),
-    }
-}
-
-async fn landing(
-    State(state): State<OgcState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let base = base_url(&headers);
-    // Browsers (and clients that say nothing) get the web app; GIS clients ask for JSON.
-    let asks_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("json"));
-    if let Some(web_app) = &state.web_app
-        && !query.contains_key("f")
-        && !asks_json
-    {
-        return web_app.index().await;
-    }
-    if wants_html(&headers, &query) {
-        // The Host header is the client's to write: escaped like any text.
-        let base = html_escape(&base);
-        let page = format!(
-            "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>ODG</title>\
-             <h1>ODG</h1><p>Données minières géospatiales / Geospatial mining data.</p><ul>\
-             <li><a href=\"{base}/graphiql\">GraphiQL</a> (GraphQL: <code>{base}/graphql</code>)</li>\
-             <li><a href=\"{base}/collections?f=html\">OGC API – Features: collections</a></li>\
-             <li><a href=\"{base}/api\">OpenAPI</a> · <a href=\"{base}/conformance?f=html\">conformance</a></li></ul></html>"
-        );
-        return Html(page).into_response();
-    }
-    Json(json!({
-        "title": "ODG",
-        "description": "Geospatial data of the mining administration: deposits, exploitation areas, infrastructure.",
-        "links": [
-            {"href": format!("{base}/?f=json"), "rel": "self", "type": "application/json", "title": "This document"},
-            {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "The API definition"},
-            {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "Conformance classes"},
-            {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "Collections"},
-        ]
-    }))
-    .into_response()
-}
-
-async fn conformance(headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
-    if wants_html(&headers, &query) {
-        let items: String = CONFORMANCE.iter().map(|c| format!("<li><code>{}</code></li>", html_escape(c))).collect();
-        return Html(format!("{HTML_HEAD}<title>Conformance</title><h1>Conformance</h1><ul>{items}</ul></html>"))
-            .into_response();
-    }
-    Json(json!({ "conformsTo": CONFORMANCE })).into_response()
+        .route(&format!("{root}/conformance"), get(landing::conformance))
+        .route(&format!("{root}/collections"), get(collections))
+        .route(&format!("{root}/collections/{{id}}"), get(collection))
+        .route(&format!("{root}/collections/{{id}}/items"), get(items))
+        .route(&format!("{root}/collections/{{id}}/items/{{feature_id}}"), get(item))
+        .route(&format!("{root}/collections/{{id}}/export"), get(export))
 }
 
 /// A collection's description; `extent` in CRS84.
@@ -217,13 +187,14 @@ async fn collections(
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
-    let base = base_url(&headers);
+    let format = negotiate(&headers, &query)?;
+    let base = state.base(&headers);
     let extents = state.catalog.store().extents().await?;
     let mut list: Vec<Value> = (0..COLLECTIONS.len()).map(|i| domain_collection_json(&base, i, extents[i])).collect();
     for layer in readable_layers(&state.catalog, &actor).await? {
         list.push(layer_collection_json(&base, &layer));
     }
-    if wants_html(&headers, &query) {
+    if format == Format::Html {
         let body: String = list.iter().map(|c| collection_html(c, "h2")).collect();
         return Ok(
             Html(format!("{HTML_HEAD}<title>Collections</title><h1>Collections</h1>{body}</html>")).into_response()
@@ -246,14 +217,15 @@ async fn collection(
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let format = negotiate(&headers, &query)?;
     let value = match resolve(&state.catalog, &actor, &id).await? {
         Collection::Domain(index) => {
             let extents = state.catalog.store().extents().await?;
-            domain_collection_json(&base_url(&headers), index, extents[index])
+            domain_collection_json(&state.base(&headers), index, extents[index])
         }
-        Collection::Layer(layer) => layer_collection_json(&base_url(&headers), &layer),
+        Collection::Layer(layer) => layer_collection_json(&state.base(&headers), &layer),
     };
-    if wants_html(&headers, &query) {
+    if format == Format::Html {
         let title = html_escape(value["title"].as_str().unwrap_or(&id));
         return Ok(
             Html(format!("{HTML_HEAD}<title>{title}</title>{}</html>", collection_html(&value, "h1"))).into_response()
@@ -306,19 +278,7 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
         query.get("bbox-crs").map(|c| crs::Crs::parse("bbox-crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let mut spatial = Vec::new();
     if let Some(bbox) = query.get("bbox") {
-        let n: Vec<f64> = bbox
-            .split(',')
-            .map(|v| v.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| AppError::invalid("bbox", "must be four numbers: minx,miny,maxx,maxy"))?;
-        // NaN compares false: checked first, or it would slip through `min ≤ max`.
-        if n.iter().any(|v| !v.is_finite()) {
-            return Err(AppError::invalid("bbox", "must be four finite numbers: minx,miny,maxx,maxy"));
-        }
-        if n.len() != 4 || n[0] > n[2] || n[1] > n[3] {
-            return Err(AppError::invalid("bbox", "must be four numbers minx,miny,maxx,maxy with min ≤ max"));
-        }
-        let b = bbox_crs.bbox_to_lon_lat([n[0], n[1], n[2], n[3]]);
+        let b = bbox_crs.bbox_to_lon_lat(parse_bbox(bbox)?);
         let on_earth = |lon: f64, lat: f64| (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
         if !(on_earth(b.min_lon, b.min_lat) && on_earth(b.max_lon, b.max_lat)) {
             return Err(AppError::invalid(
@@ -330,7 +290,7 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
     }
     let dates = match query.get("datetime") {
         None => None,
-        Some(_) if collection == "infrastructure" || collection.starts_with("layer-") => {
+        Some(_) if dated_property(collection).is_none() => {
             return Err(AppError::invalid("datetime", format!("{collection} has no date to filter on")));
         }
         Some(value) => Some(parse_datetime(value)?),
@@ -346,6 +306,38 @@ fn items_query_with(collection: &str, properties: &[&str], query: &HashMap<Strin
         crs: output_crs,
         dates,
     })
+}
+
+/// The horizontal box of a `bbox` parameter: `minx,miny,maxx,maxy`, or
+/// `minx,miny,minz,maxx,maxy,maxz` as OGC API – Features allows. ODG's
+/// geometries have no height, so a height range excludes none; it must
+/// still be a range.
+fn parse_bbox(text: &str) -> AppResult<[f64; 4]> {
+    let shape = "must be four finite numbers minx,miny,maxx,maxy (or six: minx,miny,minz,maxx,maxy,maxz)";
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| AppError::invalid("bbox", shape))?;
+    let [min_x, min_y, max_x, max_y] = match numbers[..] {
+        [min_x, min_y, max_x, max_y] => [min_x, min_y, max_x, max_y],
+        [min_x, min_y, min_z, max_x, max_y, max_z] if min_z <= max_z => [min_x, min_y, max_x, max_y],
+        [_, _, _, _, _, _] => return Err(AppError::invalid("bbox", "minz is above maxz")),
+        _ => return Err(AppError::invalid("bbox", shape)),
+    };
+    if min_x > max_x || min_y > max_y {
+        return Err(AppError::invalid("bbox", "each minimum must be ≤ its maximum (minx ≤ maxx, miny ≤ maxy)"));
+    }
+    Ok([min_x, min_y, max_x, max_y])
+}
+
+/// What a collection's `datetime` filters on, if it has a date.
+fn dated_property(collection: &str) -> Option<&'static str> {
+    match collection {
+        "deposits" => Some("discovery date"),
+        "exploitation-areas" => Some("validity period"),
+        _ => None,
+    }
 }
 
 /// An RFC 3339 instant or interval (`start/end`, either side `..` or empty),
@@ -414,6 +406,7 @@ async fn items(
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let format = negotiate(&headers, &query)?;
     let collection = resolve(&state.catalog, &actor, &id).await?;
     let ItemsQuery { params, crs: output_crs, dates } = match &collection {
         Collection::Domain(_) => items_query(&id, &query)?,
@@ -450,7 +443,7 @@ async fn items(
         output_crs.transform_geometry(&mut feature["geometry"]);
     }
     let returned = limit.min(matched.saturating_sub(params.offset));
-    let base = base_url(&headers);
+    let base = state.base(&headers);
     // Next/prev links keep every parameter of this request but the page.
     let kept: String = query
         .iter()
@@ -469,7 +462,7 @@ async fn items(
         links.push(page_link(params.offset.saturating_sub(limit), "prev"));
     }
     links.push(json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}));
-    if wants_html(&headers, &query) {
+    if format == Format::Html {
         // A page of HTML is for people: the first chunk is what it shows.
         return Ok(Html(items_html(&id, &first, matched, params.offset, &links)).into_response());
     }
@@ -644,6 +637,7 @@ async fn item(
     Query(query): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let actor = reader(&state.catalog, &state.auth, &headers, &query).await?;
+    let format = negotiate(&headers, &query)?;
     let collection = resolve(&state.catalog, &actor, &id).await?;
     let output_crs = query.get("crs").map(|c| crs::Crs::parse("crs", c)).transpose()?.unwrap_or(crs::Crs::Crs84);
     let not_found = || AppError::not_found("feature", &feature_id);
@@ -668,12 +662,12 @@ async fn item(
         _ => domain::infrastructure_feature(&catalog.infrastructure(fid).await?.ok_or_else(not_found)?),
     };
     output_crs.transform_geometry(&mut feature["geometry"]);
-    let base = base_url(&headers);
+    let base = state.base(&headers);
     feature["links"] = json!([
         {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": "application/geo+json"},
         {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
-    if wants_html(&headers, &query) {
+    if format == Format::Html {
         return Ok(Html(item_html(&id, &feature)).into_response());
     }
     Ok(geojson_response(output_crs, feature))
@@ -833,6 +827,10 @@ mod tests {
         assert!(items_query("deposits", &q("colour=red")).is_err());
         assert!(items_query("deposits", &q("bbox=14,-2,13,-1")).is_err());
         assert!(items_query("deposits", &q("bbox=a,b,c,d")).is_err());
+        assert!(items_query("deposits", &q("bbox=NaN,-2,14,-1")).is_err());
+        assert!(items_query("deposits", &q("bbox=13,-2,14")).is_err());
+        assert!(items_query("deposits", &q("bbox=13,-2,100,14,-1,0")).is_err());
+        assert_eq!(parse_bbox("13,-2,-50,14,-1,900").unwrap(), [13.0, -2.0, 14.0, -1.0]);
         assert!(items_query("infrastructure", &q("datetime=2020-01-01")).is_err());
         assert!(items_query("deposits", &q("kind=ROAD")).is_err());
         assert_eq!(items_query("deposits", &q("limit=999999")).unwrap().params.limit, Some(MAX_LIMIT));

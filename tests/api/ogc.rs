@@ -11,6 +11,8 @@ on_both_backends!(
     items_filter_by_date_and_property_and_answer_in_other_crs,
     a_long_items_page_of_a_layer_streams_in_file_order_within_its_bbox,
     every_resource_answers_html_to_browsers,
+    the_api_answers_json_under_its_own_root_with_links_there,
+    the_paths_at_the_server_root_keep_answering_for_saved_clients,
 );
 
 async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
@@ -79,11 +81,28 @@ async fn a_feature_and_errors_answer_as_the_standard_says(app: &TestApp) {
         assert_eq!((status, body["code"].as_str()), (400, Some("BAD_USER_INPUT")), "bbox={hostile}: {body}");
     }
     assert_eq!(get_json(app, "/collections/deposits/items?colour=red").await.0, 400);
-    let (status, api) = get_json(app, "/api").await;
+    let (status, api) = get_json(app, "/ogc/api").await;
     assert_eq!(status, 200);
     assert_eq!(api["openapi"], "3.0.3");
+    assert_eq!(api["servers"][0]["url"], format!("{}/ogc", app.address));
     assert!(api["paths"]["/collections/{collectionId}/items"].is_object());
     openapi_validates(&api);
+    // Each domain collection's items have a path listing their own parameters.
+    let names = |collection: &str| -> Vec<String> {
+        let parameters = api["paths"][format!("/collections/{collection}/items")]["get"]["parameters"].as_array();
+        parameters.unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(names("deposits").contains(&"commodityCode".to_string()));
+    assert!(names("exploitation-areas").contains(&"datetime".to_string()));
+    assert!(!names("infrastructure").contains(&"datetime".to_string()));
+    let bbox = &api["paths"]["/collections/deposits/items"]["get"]["parameters"][2];
+    assert_eq!((&bbox["name"], &bbox["schema"]["maxItems"]), (&json!("bbox"), &json!(6)));
+    // A box with heights (minz, maxz) selects as its horizontal part: features have no height.
+    let (_, flat) = get_json(app, "/ogc/collections/deposits/items?bbox=12.9,-1.9,13.8,-1.2").await;
+    let (status, tall) = get_json(app, "/ogc/collections/deposits/items?bbox=12.9,-1.9,-10,13.8,-1.2,5000").await;
+    assert_eq!(status, 200);
+    assert_eq!(tall["numberMatched"], flat["numberMatched"]);
+    assert_eq!(get_json(app, "/ogc/collections/deposits/items?bbox=12.9,-1.9,10,13.8,-1.2,0").await.0, 400);
 }
 
 /// The OpenAPI document passes the reference validator (`openapi-spec-validator`, which scripts/test.sh installs).
@@ -170,7 +189,8 @@ async fn without_public_read_the_collections_need_a_token() {
     assert_eq!(with_parameter.status(), 200);
 }
 
-/// GDAL's OAPIF driver lists the collections and downloads every deposit.
+/// GDAL's OAPIF driver lists the collections and downloads every deposit,
+/// from the API's root and from the server root (connections saved with it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gdal_reads_the_collections() {
     if std::process::Command::new("ogr2ogr").arg("--version").output().is_err() {
@@ -179,28 +199,33 @@ async fn gdal_reads_the_collections() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let address = app.address.clone();
-    let info = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("ogrinfo").args(["-ro", "-so", &format!("OAPIF:{address}")]).output().unwrap()
-    })
-    .await
-    .unwrap();
-    let listing = String::from_utf8_lossy(&info.stdout);
-    assert!(listing.contains("deposits") && listing.contains("exploitation-areas"), "{listing}");
-    let out = app.dir.path().join("deposits.geojson");
-    let (address, target) = (app.address.clone(), out.clone());
-    let copy = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("ogr2ogr")
-            .args(["-f", "GeoJSON", target.to_str().unwrap(), &format!("OAPIF:{address}/collections/deposits")])
-            .output()
+    let total = app.data("{ deposits { totalCount } }", json!({})).await["deposits"]["totalCount"].as_u64().unwrap();
+    for root in ["/ogc", ""] {
+        let url = format!("{}{root}", app.address);
+        let info = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new("ogrinfo").args(["-ro", "-so", &format!("OAPIF:{url}")]).output().unwrap()
+            })
+            .await
             .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(copy.status.success(), "{}", String::from_utf8_lossy(&copy.stderr));
-    let downloaded: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let total = app.data("{ deposits { totalCount } }", json!({})).await["deposits"]["totalCount"].clone();
-    assert_eq!(downloaded["features"].as_array().unwrap().len() as u64, total.as_u64().unwrap());
+        };
+        let listing = String::from_utf8_lossy(&info.stdout);
+        assert!(listing.contains("deposits") && listing.contains("exploitation-areas"), "{root}: {listing}");
+        let out = app.dir.path().join(format!("deposits{}.geojson", root.replace('/', "-")));
+        let target = out.clone();
+        let copy = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("ogr2ogr")
+                .args(["-f", "GeoJSON", target.to_str().unwrap(), &format!("OAPIF:{url}/collections/deposits")])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(copy.status.success(), "{root}: {}", String::from_utf8_lossy(&copy.stderr));
+        let downloaded: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(downloaded["features"].as_array().unwrap().len() as u64, total, "{root}");
+    }
 }
 
 async fn items_filter_by_date_and_property_and_answer_in_other_crs(app: &TestApp) {
@@ -277,4 +302,138 @@ async fn a_long_items_page_of_a_layer_streams_in_file_order_within_its_bbox(app:
     let returned: Vec<u32> =
         page["features"].as_array().unwrap().iter().map(|f| f["properties"]["n"].as_u64().unwrap() as u32).collect();
     assert_eq!(returned, inside[20..870], "{path}");
+}
+
+/// Every `href` in a JSON answer, however deep.
+fn hrefs(value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v) {
+                ("href", Value::String(href)) => vec![href.clone()],
+                _ => hrefs(v),
+            })
+            .collect(),
+        Value::Array(items) => items.iter().flat_map(hrefs).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The href of the first link of `rel` in a document.
+fn link(document: &Value, rel: &str) -> String {
+    let links = document["links"].as_array().unwrap_or_else(|| panic!("no links: {document}"));
+    let found = links.iter().find(|l| l["rel"] == rel).unwrap_or_else(|| panic!("no {rel} link: {document}"));
+    found["href"].as_str().unwrap().to_string()
+}
+
+async fn get_with_accept(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
+    app.client.get(format!("{}{path}", app.address)).header("Accept", accept).send().await.unwrap()
+}
+
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// `/ogc` answers JSON to a client that names no format (`Accept: */*`),
+/// HTML only when asked, and every link it gives stays under `/ogc`.
+async fn the_api_answers_json_under_its_own_root_with_links_there(app: &TestApp) {
+    let ogc = format!("{}/ogc", app.address);
+    for path in ["/ogc", "/ogc/"] {
+        let response = get_with_accept(app, path, "*/*").await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/json", "{path}");
+        let landing: Value = response.json().await.unwrap();
+        assert_eq!(link(&landing, "self"), format!("{ogc}?f=json"));
+        assert_eq!(link(&landing, "service-desc"), format!("{ogc}/api"));
+        assert_eq!(link(&landing, "conformance"), format!("{ogc}/conformance"));
+        assert_eq!(link(&landing, "data"), format!("{ogc}/collections"));
+    }
+    let (status, conformance) = get_json(app, "/ogc/conformance").await;
+    assert_eq!(status, 200);
+    assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-1/1.0/conf/core"));
+
+    let (status, collections) = get_json(app, "/ogc/collections").await;
+    assert_eq!(status, 200);
+    let links = hrefs(&collections);
+    assert!(links.len() > 6, "{collections}");
+    for href in &links {
+        assert!(href.starts_with(&format!("{ogc}/collections")), "{href} is not under /ogc");
+    }
+    let items = link(&collections["collections"][0], "items");
+    let page: Value = app.client.get(format!("{items}?limit=2")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(page["numberReturned"], 2);
+    for href in hrefs(&page) {
+        assert!(href.starts_with(&format!("{ogc}/collections/deposits")), "{href} is not under /ogc");
+    }
+    let next: Value = app.client.get(link(&page, "next")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(next["type"], "FeatureCollection");
+    let id = &page["features"][0]["id"];
+    let (status, feature) = get_json(app, &format!("/ogc/collections/deposits/items/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(link(&feature, "self"), format!("{ogc}/collections/deposits/items/{id}"));
+    assert_eq!(link(&feature, "collection"), format!("{ogc}/collections/deposits"));
+    let export = app.get("/ogc/collections/deposits/export?format=csv").await;
+    assert_eq!(export.status(), 200);
+
+    // People ask for HTML: a browser's Accept, or f=html.
+    let browser = get_with_accept(app, "/ogc", BROWSER_ACCEPT).await;
+    assert!(browser.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = browser.text().await.unwrap();
+    assert!(page.contains(&format!("{ogc}/collections?f=html")), "{page}");
+    let asked = get_with_accept(app, "/ogc/collections?f=html", "application/json").await;
+    assert!(asked.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // A format that does not exist is an error, not a silent JSON answer.
+    let (status, error) = get_json(app, "/ogc/collections?f=xml").await;
+    assert_eq!((status, error["code"].as_str()), (400, Some("BAD_USER_INPUT")), "{error}");
+    assert_eq!(get_json(app, "/ogc/nowhere").await.0, 404);
+}
+
+/// QGIS and GDAL connections saved with the server root keep working: the
+/// paths there answer as before, with links that stay there, and `/api`
+/// sends them to the API definition's one address.
+async fn the_paths_at_the_server_root_keep_answering_for_saved_clients(app: &TestApp) {
+    let bbox = "bbox=12.9,-1.9,13.8,-1.2&limit=100";
+    let response = app.get(&format!("/collections/deposits/items?{bbox}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/geo+json");
+    let at_root: Value = response.json().await.unwrap();
+    let (_, under_ogc) = get_json(app, &format!("/ogc/collections/deposits/items?{bbox}")).await;
+    assert!(at_root["numberMatched"].as_u64().unwrap() > 0, "{at_root}");
+    assert_eq!(at_root["features"], under_ogc["features"]);
+    for href in hrefs(&at_root) {
+        assert!(href.starts_with(&format!("{}/collections/", app.address)), "{href}");
+    }
+    let (status, collections) = get_json(app, "/collections").await;
+    assert_eq!(status, 200);
+    assert_eq!(link(&collections, "self"), format!("{}/collections", app.address));
+    let (_, conformance) = get_json(app, "/conformance").await;
+    assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-1/1.0/conf/core"));
+    let landing: Value = get_with_accept(app, "/", "application/json").await.json().await.unwrap();
+    assert_eq!(link(&landing, "data"), format!("{}/collections", app.address));
+    assert_eq!(link(&landing, "service-desc"), format!("{}/ogc/api", app.address));
+
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let moved = no_redirects.get(format!("{}/api?f=json", app.address)).send().await.unwrap();
+    assert_eq!(moved.status(), 308);
+    assert_eq!(moved.headers()["location"], "/ogc/api?f=json");
+    let followed = app.get("/api").await;
+    assert_eq!(followed.status(), 200);
+    assert_eq!(followed.headers()["content-type"], "application/vnd.oai.openapi+json;version=3.0");
+}
+
+/// Beside a built web app, which answers `Accept: */*` at `/`, the OGC root
+/// still answers JSON; its unknown paths are 404s, not the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beside_the_web_app_the_ogc_root_answers_json_to_any_client() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(web.path().join("index.html"), "<!doctype html><div id=\"root\"></div>").unwrap();
+    let web_dir = web.path().display().to_string();
+    let app = crate::helpers::spawn_with(Backend::Sqlite, true, &[("ODG_WEB_DIR", &web_dir)]).await.unwrap();
+    let app_page = get_with_accept(&app, "/", "*/*").await.text().await.unwrap();
+    assert!(app_page.contains("<div id=\"root\">"), "{app_page}");
+    let landing = get_with_accept(&app, "/ogc", "*/*").await;
+    assert_eq!(landing.headers()["content-type"], "application/json");
+    let landing: Value = landing.json().await.unwrap();
+    assert_eq!(link(&landing, "data"), format!("{}/ogc/collections", app.address));
+    let page = get_with_accept(&app, "/ogc", BROWSER_ACCEPT).await.text().await.unwrap();
+    assert!(page.contains("OGC API") && !page.contains("<div id=\"root\">"), "{page}");
+    assert_eq!(get_with_accept(&app, "/ogc/nowhere", BROWSER_ACCEPT).await.status(), 404);
 }
