@@ -22,11 +22,21 @@ pub enum AppError {
     /// The disk under the data is full: nothing was saved. The server
     /// resumes by itself once space is freed.
     InsufficientStorage(anyhow::Error),
+    /// The database cannot be reached now: try again shortly (HTTP 503 with `Retry-After`).
+    Unavailable(anyhow::Error),
     /// Anything else: logged in full, reported to the client as a fixed message.
     Internal(anyhow::Error),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Seconds a client should wait before retrying while the database is away.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Marks a response that found the database away, for the HTTP layer to
+/// make the next requests check before they wait on it.
+#[derive(Clone, Copy, Debug)]
+pub struct DatabaseAway;
 
 impl AppError {
     pub fn authentication_required() -> Self {
@@ -62,6 +72,7 @@ impl AppError {
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict(_) => "CONFLICT",
             AppError::InsufficientStorage(_) => "INSUFFICIENT_STORAGE",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -78,6 +89,9 @@ impl AppError {
             AppError::InsufficientStorage(_) => "the server's disk is full, so nothing was saved: an administrator \
                 must free space in ODG's data directory; ODG resumes by itself once there is room"
                 .into(),
+            AppError::Unavailable(_) => {
+                format!("the database is unreachable: try again in {RETRY_AFTER_SECS} seconds")
+            }
             AppError::Internal(_) => "internal error; the server log has the details".into(),
         }
     }
@@ -87,6 +101,7 @@ impl AppError {
         match self {
             AppError::Internal(err) => err,
             AppError::InsufficientStorage(err) => err.context("the disk is full"),
+            AppError::Unavailable(err) => err.context("the database is unreachable"),
             other => anyhow::anyhow!("{} ({})", other.client_message(), other.code()),
         }
     }
@@ -97,6 +112,7 @@ impl AppError {
             AppError::InsufficientStorage(err) => {
                 tracing::error!(error = format!("{err:#}"), "the disk is full: a write was refused")
             }
+            AppError::Unavailable(err) => tracing::warn!(error = format!("{err:#}"), "the database is unreachable"),
             _ => {}
         }
     }
@@ -120,6 +136,7 @@ impl From<StorageError> for AppError {
                 AppError::Conflict(format!("this record is still referenced by {what}"))
             }
             StorageError::DiskFull(_) => AppError::InsufficientStorage(err.into()),
+            StorageError::Unavailable(_) => AppError::Unavailable(err.into()),
             other => AppError::Internal(other.into()),
         }
     }
@@ -152,9 +169,15 @@ impl axum::response::IntoResponse for AppError {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let body = serde_json::json!({ "code": self.code(), "message": self.client_message() });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::Unavailable(_) = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
+            response.extensions_mut().insert(DatabaseAway);
+        }
+        response
     }
 }

@@ -153,11 +153,16 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
                         Ok(None) => catalog.relay(everything()),
                         Err(e) => {
                             tracing::warn!(error = %e, "lost the link to the other ODG instances; retrying");
+                            // Most often the database went away: requests check before they wait on it.
+                            catalog.store().availability().mark_away();
                             break;
                         }
                     }
                 },
-                Err(e) => tracing::warn!(error = %e, "cannot listen to the other ODG instances; retrying"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen to the other ODG instances; retrying");
+                    catalog.store().availability().mark_away();
+                }
             }
             catalog.relay(everything());
             tokio::time::sleep(retry).await;

@@ -90,6 +90,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         );
     }
     let metrics = state.metrics.clone();
+    let state_availability = state.catalog.store().availability().clone();
     let ogc = crate::ogc::router(crate::ogc::OgcState::new(state.catalog.clone(), state.auth.clone(), web_app.clone()));
     let tiles = crate::tiles::router(crate::tiles::TilesState {
         catalog: state.catalog.clone(),
@@ -111,11 +112,13 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         .merge(tiles)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes));
+    let availability = state_availability;
     let mut router = limited.merge(uploads);
     if let Some(web_app) = &web_app {
         router = router.fallback_service(web_app.router());
     }
     router
+        .layer(axum::middleware::from_fn_with_state(availability, database_gate))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -300,9 +303,48 @@ fn name_the_full_disk(response: &mut async_graphql::Response, data_dir: &std::pa
     }
 }
 
+/// Paths that read or write the database; the others (health, metrics,
+/// GraphiQL, the web app's files) answer while it is away.
+const DATABASE_PATHS: &[&str] = &["/graphql", "/ogc", "/collections", "/conformance", "/tiles/", "/layers/", "/api"];
+
+/// While the database is away, requests that need it get 503 with
+/// `Retry-After` at once instead of waiting for the pool's timeout; an
+/// answer that finds it away makes the next requests check first.
+async fn database_gate(
+    State(availability): State<crate::storage::Availability>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let needs_database = DATABASE_PATHS.iter().any(|p| path == *p || path.starts_with(p));
+    if needs_database && !availability.usable().await {
+        let away = crate::error::AppError::Unavailable(anyhow::anyhow!("refused while the database is away"));
+        if path == "/graphql" {
+            let mut error = async_graphql::ServerError::new(away.client_message(), None);
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", away.code());
+            error.extensions = Some(extensions);
+            let body = async_graphql::Response::from_errors(vec![error]);
+            let mut response = GraphQLResponse::from(body).into_response();
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response.headers_mut().insert(header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS.into());
+            return response;
+        }
+        return away.into_response();
+    }
+    let response = next.run(request).await;
+    if response.extensions().get::<crate::error::DatabaseAway>().is_some() {
+        availability.mark_away();
+    }
+    response
+}
+
 /// A request that could not run at all (syntax, validation, limits) is a
-/// 400, as GraphQL over HTTP asks; field errors keep 200 with partial data.
+/// 400, as GraphQL over HTTP asks; field errors keep 200 with partial data;
+/// a request that found the database away is a 503 with `Retry-After`.
 fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response) -> Response {
+    let away = async_graphql::Value::from("UNAVAILABLE");
+    let found_away = response.errors.iter().any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&away));
     for error in &response.errors {
         let code = error
             .extensions
@@ -316,7 +358,11 @@ fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response)
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let mut http = GraphQLResponse::from(response).into_response();
-    if rejected {
+    if found_away {
+        *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        http.headers_mut().insert(header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS.into());
+        http.extensions_mut().insert(crate::error::DatabaseAway);
+    } else if rejected {
         *http.status_mut() = StatusCode::BAD_REQUEST;
     }
     http

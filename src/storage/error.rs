@@ -33,8 +33,33 @@ pub enum StorageError {
     /// `disk_full`): the statement did not happen.
     #[error("the disk holding the database is full: {0}")]
     DiskFull(String),
+    /// The database server cannot be reached now (connection refused,
+    /// lost, or shutting down): worth retrying shortly.
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
     Db(DbErr),
+}
+
+/// Whether a database error says the server cannot be reached: no pooled
+/// connection could be had, the connection broke, or PostgreSQL refuses
+/// connections or is shutting down (SQLSTATE class 08, 57P01-57P03).
+fn is_unreachable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return matches!(err, DbErr::ConnectionAcquire(_));
+    };
+    match e.as_ref() {
+        Error::Io(_) | Error::Tls(_) | Error::Protocol(_) | Error::PoolTimedOut | Error::PoolClosed => true,
+        Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&&*c))
+        }
+        _ => false,
+    }
 }
 
 /// Whether a database error says the disk is full: SQLite's primary code 13
@@ -68,6 +93,7 @@ impl From<DbErr> for StorageError {
                 StorageError::StillReferenced("other records".into())
             }
             _ if is_disk_full(&err) => StorageError::DiskFull(err.to_string()),
+            _ if is_unreachable(&err) => StorageError::Unavailable(err.to_string()),
             _ => StorageError::Db(err),
         }
     }

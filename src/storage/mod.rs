@@ -6,6 +6,7 @@
 //! pre-filters with its R*Tree and decides exactly with the `geo` crate.
 
 mod accounts;
+mod availability;
 mod error;
 mod features;
 mod geometry;
@@ -15,6 +16,7 @@ mod reference;
 mod text;
 mod tiles;
 
+pub use availability::Availability;
 pub use error::{StorageError, StorageResult};
 pub use layers::{LayerWriter, Rethinning, TileColumn};
 
@@ -41,6 +43,7 @@ pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
     statements: Arc<AtomicU64>,
+    availability: Availability,
 }
 
 impl Store {
@@ -85,7 +88,8 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        let store = Store { db, backend, statements };
+        let availability = Availability::new((backend == Backend::Postgis).then_some(url));
+        let store = Store { db, backend, statements, availability };
         if backend == Backend::Postgis {
             store.check_postgis().await?;
         }
@@ -106,6 +110,11 @@ impl Store {
         let out = write(&txn).await?;
         txn.commit().await?;
         Ok(out)
+    }
+
+    /// Whether the database answers (PostgreSQL can go away; SQLite cannot).
+    pub fn availability(&self) -> &Availability {
+        &self.availability
     }
 
     pub fn backend(&self) -> Backend {

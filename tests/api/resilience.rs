@@ -236,6 +236,25 @@ async fn odg_recovers_by_itself_when_postgresql_restarts() {
     let failed = graphql(&client, &base, &token, QUERY).await;
     assert!(failed.is_err(), "a query cannot succeed while the database is down: {failed:?}");
     assert!(!server.is_finished(), "ODG exited when the database stopped");
+    // Each request says so at once (it used to wait 10 s for the pool, then answer 500 INTERNAL).
+    for path in ["/graphql", "/ogc/collections/deposits/items", "/tiles/deposits/8/137/129.mvt"] {
+        let started = Instant::now();
+        let response = if path == "/graphql" {
+            client.post(format!("{base}{path}")).bearer_auth(&token).json(&json!({ "query": QUERY })).send().await
+        } else {
+            client.get(format!("{base}{path}")).bearer_auth(&token).send().await
+        }
+        .unwrap();
+        let took = started.elapsed();
+        assert_eq!(response.status(), 503, "{path}");
+        assert_eq!(response.headers()["retry-after"], "5", "{path}");
+        let body: Value = response.json().await.unwrap();
+        let code = if path == "/graphql" { &body["errors"][0]["extensions"]["code"] } else { &body["code"] };
+        assert_eq!(code, "UNAVAILABLE", "{path}: {body}");
+        // Far below the pool's 10 s: a liveness bound, not a speed target.
+        assert!(took < Duration::from_secs(3), "{path} took {took:?} to say the database is away");
+    }
+    assert_eq!(get(&client, &format!("{base}/healthz")).await, Some((200, "ok".to_string())));
 
     // The database comes back: ODG recovers without being restarted.
     cluster.start();
