@@ -49,12 +49,15 @@ impl App {
     /// (port 0 picks a free port).
     pub async fn build(config: &Config, demo: bool) -> anyhow::Result<App> {
         let store = open_store(config).await?;
+        let catalog = Catalog::new(store);
         // An import a crash interrupted left nothing behind (one transaction): say so on its record.
-        let interrupted = store.fail_interrupted_imports().await?;
+        let interrupted = catalog
+            .fail_interrupted_imports(&config.import_limits, &config.data_dir.join("uploads"))
+            .await
+            .map_err(|e| e.into_anyhow().context("recovering interrupted imports"))?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "imports interrupted by the last stop are marked FAILED");
         }
-        let catalog = Catalog::new(store);
         // Layers imported before tile thinning existed get it in the background; their tiles are whole meanwhile.
         let thinning = catalog.clone();
         tokio::spawn(async move {

@@ -196,6 +196,7 @@ impl Config {
             max_archive_entries: number("ODG_IMPORT_MAX_ARCHIVE_ENTRIES", 1000) as usize,
             // GeoTIFF files are kept beside the database for the tiles to serve.
             raster_dir: Some(data_dir.join("rasters")),
+            lease_dir: Some(data_dir.join("imports")),
         };
         let limits = Limits {
             default_page_size: number("ODG_DEFAULT_PAGE_SIZE", defaults.default_page_size),

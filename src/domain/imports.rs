@@ -75,6 +75,22 @@ impl ImportHub {
         }
     }
 
+    /// The record with this process's live counts while the import runs
+    /// here: its row is written at the start and at the end only (on SQLite
+    /// the import holds the one write lock in between).
+    fn with_live_counts(&self, mut record: ImportRecord) -> ImportRecord {
+        if record.status.is_final() {
+            return record;
+        }
+        if let Some(live) = self.running.lock().expect("import hub lock").get(&record.id) {
+            let live = live.borrow();
+            record.status = live.status;
+            record.features_read = record.features_read.max(live.features_read);
+            record.features_written = record.features_written.max(live.features_written);
+        }
+        record
+    }
+
     pub fn watch(&self, id: i64) -> Option<watch::Receiver<ImportProgress>> {
         self.running.lock().expect("import hub lock").get(&id).map(watch::Sender::subscribe)
     }
@@ -306,7 +322,23 @@ impl Catalog {
         let uploaded_by = actor.principal().ok().map(|p| p.user_id);
         let record = self.store.insert_import(&upload.file_name, upload.size, uploaded_by).await?;
         self.imports.publish(ImportProgress::of(&record));
-        let job = ImportJob { record: record.clone(), upload, draft, crs, limits: limits.clone(), uploaded_by };
+        // A lease that cannot be taken only weakens what a concurrent start knows: the import still runs.
+        let lease = limits.lease_dir.as_deref().and_then(|dir| match ImportLease::take(dir, record.id) {
+            Ok(lease) => lease,
+            Err(e) => {
+                tracing::warn!(import = record.id, error = %e, "cannot take the import's lease");
+                None
+            }
+        });
+        let job = ImportJob {
+            record: record.clone(),
+            upload,
+            draft,
+            crs,
+            limits: limits.clone(),
+            uploaded_by,
+            _lease: lease,
+        };
         Ok((record, job))
     }
 
@@ -505,14 +537,44 @@ impl Catalog {
         Ok(self.store.layer_raster(layer_id).await?)
     }
 
+    /// At start: marks FAILED the imports that no live process runs (their
+    /// lease is free: the process that ran them stopped), leaving those of
+    /// another process (`odg import` beside the server) alone, and removes
+    /// the uploads such a stop left in `upload_dir` (older than an hour: a
+    /// server beside this one may be receiving a new one). Returns how many
+    /// imports were failed.
+    pub async fn fail_interrupted_imports(
+        &self,
+        limits: &ImportLimits,
+        upload_dir: &std::path::Path,
+    ) -> AppResult<u64> {
+        let mut dead = Vec::new();
+        for id in self.store.unfinished_imports().await? {
+            match limits.lease_dir.as_deref().map(|dir| ImportLease::take(dir, id)) {
+                // Taken and dropped at once: nobody held it.
+                None | Some(Ok(Some(_))) => dead.push(id),
+                Some(Ok(None)) => tracing::info!(import = id, "an import runs in another process: left running"),
+                Some(Err(e)) => {
+                    tracing::warn!(import = id, error = %e, "cannot read the import's lease: taken for interrupted");
+                    dead.push(id);
+                }
+            }
+        }
+        let failed = if dead.is_empty() { 0 } else { self.store.fail_interrupted_imports(&dead).await? };
+        remove_orphan_uploads(upload_dir, std::time::Duration::from_secs(3600));
+        Ok(failed)
+    }
+
     pub async fn import_record(&self, actor: &Actor, id: i64) -> AppResult<Option<ImportRecord>> {
         actor.principal()?;
-        Ok(self.store.import_record(id).await?)
+        Ok(self.store.import_record(id).await?.map(|r| self.imports.with_live_counts(r)))
     }
 
     pub async fn imports(&self, actor: &Actor, offset: u64, limit: u64) -> AppResult<Page<ImportRecord>> {
         actor.principal()?;
-        Ok(self.store.list_imports(offset, limit).await?)
+        let mut page = self.store.list_imports(offset, limit).await?;
+        page.items = page.items.into_iter().map(|r| self.imports.with_live_counts(r)).collect();
+        Ok(page)
     }
 
     /// Layers the actor may see: anonymous readers see public layers only.
@@ -760,4 +822,107 @@ struct ImportJob {
     crs: Option<Crs>,
     limits: ImportLimits,
     uploaded_by: Option<i64>,
+    /// Held until the job ends (dropped with it).
+    _lease: Option<ImportLease>,
+}
+
+/// Removes the `upload-*` files older than `age` (an upload lives as long
+/// as its import, and a stop ends both).
+fn remove_orphan_uploads(dir: &std::path::Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut removed = 0u32;
+    for entry in entries.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|e| e > age));
+        if old
+            && entry.file_name().to_string_lossy().starts_with("upload-")
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, dir = %dir.display(), "uploads left by an earlier stop removed");
+    }
+}
+
+/// Proof that an import is running: an exclusive lock on
+/// `<lease dir>/import-<id>.lock`, held for as long as the import runs. A
+/// process starting beside it (a server while `odg import` runs) sees the
+/// lock and leaves the import alone; the kernel releases it when the
+/// running process dies, so a crash leaves no false lease behind.
+pub struct ImportLease {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl ImportLease {
+    fn path(dir: &std::path::Path, id: i64) -> PathBuf {
+        dir.join(format!("import-{id}.lock"))
+    }
+
+    /// Takes import `id`'s lease; `None` when a live process holds it.
+    pub fn take(dir: &std::path::Path, id: i64) -> std::io::Result<Option<ImportLease>> {
+        std::fs::create_dir_all(dir)?;
+        let path = ImportLease::path(dir, id);
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(ImportLease { file, path })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+}
+
+impl Drop for ImportLease {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: ImportStatus, read: u64, written: u64) -> ImportRecord {
+        let now = chrono::Utc::now();
+        ImportRecord {
+            id: 7,
+            file_name: "points.geojson".into(),
+            size_bytes: 1,
+            format: None,
+            status,
+            features_read: read,
+            features_written: written,
+            error: None,
+            warnings: Vec::new(),
+            duration_ms: None,
+            uploaded_by: None,
+            layer_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_running_import_shows_its_live_counts_and_an_ended_one_its_row() {
+        let hub = ImportHub::default();
+        hub.publish(ImportProgress::of(&record(ImportStatus::Processing, 12_000, 4_096)));
+        // The row still says what was written at the start.
+        let shown = hub.with_live_counts(record(ImportStatus::Pending, 0, 0));
+        assert_eq!(
+            (shown.status, shown.features_read, shown.features_written),
+            (ImportStatus::Processing, 12_000, 4_096)
+        );
+        // Once ended, the row is the truth (and the hub forgets the import).
+        hub.publish(ImportProgress::of(&record(ImportStatus::Succeeded, 12_001, 12_001)));
+        let ended = hub.with_live_counts(record(ImportStatus::Processing, 0, 0));
+        assert_eq!(
+            (ended.features_read, ended.features_written),
+            (0, 0),
+            "no live counts for an import not running here"
+        );
+        let done = hub.with_live_counts(record(ImportStatus::Succeeded, 12_001, 12_001));
+        assert_eq!(done.features_written, 12_001);
+    }
 }

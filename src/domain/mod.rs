@@ -23,7 +23,7 @@ pub use catalog::{
 pub use enums::*;
 pub use features::*;
 pub use geometry::{ANY_GEOMETRY, GeometryType, parse_geometry, to_geojson};
-pub use imports::{ImportHub, ImportPreview, ImportProgress, LayerDraft, Upload};
+pub use imports::{ImportHub, ImportLease, ImportPreview, ImportProgress, LayerDraft, Upload};
 pub use layers::*;
 pub use model::*;
 pub use query::*;

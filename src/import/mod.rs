@@ -66,6 +66,10 @@ pub struct ImportLimits {
     /// Where the files of raster layers (GeoTIFF) are kept, `<data_dir>/rasters`;
     /// `None` keeps only their description.
     pub raster_dir: Option<PathBuf>,
+    /// Where running imports hold their lease (`<data_dir>/imports`), so
+    /// that a process starting beside them leaves them running; `None`
+    /// holds none.
+    pub lease_dir: Option<PathBuf>,
 }
 
 impl Default for ImportLimits {
@@ -75,6 +79,7 @@ impl Default for ImportLimits {
             max_archive_entries: 1000,
             max_features: 5_000_000,
             raster_dir: None,
+            lease_dir: None,
         }
     }
 }

@@ -655,8 +655,21 @@ impl Store {
         Ok(Page { items: rows.into_iter().map(decode_import).collect::<StorageResult<_>>()?, total })
     }
 
-    /// Marks imports a crash interrupted as failed; returns how many.
-    pub async fn fail_interrupted_imports(&self) -> StorageResult<u64> {
+    /// Imports not ended (pending or processing), by id.
+    pub async fn unfinished_imports(&self) -> StorageResult<Vec<i64>> {
+        Ok(layer_import::Entity::find()
+            .select_only()
+            .column(layer_import::Column::Id)
+            .filter(
+                layer_import::Column::Status.is_in([ImportStatus::Pending.as_str(), ImportStatus::Processing.as_str()]),
+            )
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Marks imports a crash interrupted (`ids`, if still not ended) as failed; returns how many.
+    pub async fn fail_interrupted_imports(&self, ids: &[i64]) -> StorageResult<u64> {
         let result = layer_import::Entity::update_many()
             .col_expr(layer_import::Column::Status, Expr::value(ImportStatus::Failed.as_str()))
             .col_expr(
@@ -669,6 +682,7 @@ impl Store {
             .filter(
                 layer_import::Column::Status.is_in([ImportStatus::Pending.as_str(), ImportStatus::Processing.as_str()]),
             )
+            .filter(layer_import::Column::Id.is_in(ids.iter().copied()))
             .exec(&self.db)
             .await?;
         Ok(result.rows_affected)

@@ -948,7 +948,19 @@ async fn an_import_interrupted_by_a_crash_is_failed_at_the_next_start() {
     let mut record = store.insert_import("coupure.geojson", 1234, None).await.unwrap();
     record.status = odg::domain::ImportStatus::Processing;
     store.save_import(&record).await.unwrap();
+    // Another one that a live process (`odg import` beside the server) runs, holding its lease.
+    let mut running = store.insert_import("en-cours.geojson", 99, None).await.unwrap();
+    running.status = odg::domain::ImportStatus::Processing;
+    store.save_import(&running).await.unwrap();
     store.close().await.unwrap();
+    let lease = odg::domain::ImportLease::take(&dir.path().join("imports"), running.id).unwrap().expect("a free lease");
+    // Uploads a stop left behind, and one another server may be receiving now.
+    let uploads = dir.path().join("uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    let old = std::fs::File::create(uploads.join("upload-ancien")).unwrap();
+    old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200)).unwrap();
+    std::fs::write(uploads.join("upload-recent"), b"{}").unwrap();
+
     let data_dir = dir.path().display().to_string();
     let app = crate::helpers::spawn_with(crate::helpers::Backend::Sqlite, false, &[("ODG_DATA_DIR", &data_dir)])
         .await
@@ -956,6 +968,14 @@ async fn an_import_interrupted_by_a_crash_is_failed_at_the_next_start() {
     let state = app.graphql(IMPORT_STATE, json!({ "id": record.id.to_string() })).await;
     assert_eq!(state["data"]["import"]["status"], "FAILED", "{state}");
     assert!(state["data"]["import"]["error"].as_str().unwrap().starts_with("interrupted"), "{state}");
+    let state = app.graphql(IMPORT_STATE, json!({ "id": running.id.to_string() })).await;
+    assert_eq!(
+        state["data"]["import"]["status"], "PROCESSING",
+        "an import another process runs is left alone: {state}"
+    );
+    assert!(!uploads.join("upload-ancien").exists(), "an orphaned upload is removed at start");
+    assert!(uploads.join("upload-recent").exists(), "a recent upload may be another server's");
+    drop(lease);
 }
 
 /// `odg import` then `odg export`, as an operator runs them.
