@@ -44,6 +44,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// How long the store may take to close once the grace period is over.
+const STORE_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl App {
     /// Connects, migrates, optionally seeds the demo data, and binds `config.bind`
     /// (port 0 picks a free port).
@@ -173,7 +176,12 @@ impl App {
             server.abort();
         }
         self.background.iter().for_each(tokio::task::AbortHandle::abort);
-        self.catalog.store().clone().close().await?;
+        // Closing waits for every pooled connection, and an import still
+        // running holds one in its transaction: it is abandoned (rolled back).
+        match tokio::time::timeout(STORE_CLOSE_TIMEOUT, self.catalog.store().clone().close()).await {
+            Ok(closed) => closed?,
+            Err(_) => tracing::warn!("connections still in use at the end of the grace period are abandoned"),
+        }
         Ok(())
     }
 }

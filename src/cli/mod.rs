@@ -164,6 +164,11 @@ pub fn run() -> ExitCode {
             Command::Schema => Ok(()),
         }
     });
+    // Work on blocking threads (an import reading a file) cannot be
+    // cancelled, and dropping the runtime would wait for it: SIGTERM must
+    // end the process within the grace period. Its transaction, never
+    // committed, is rolled back, and the next start marks the import FAILED.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -62,8 +62,9 @@ impl ImportHub {
         let mut running = self.running.lock().expect("import hub lock");
         let done = progress.status.is_final();
         match running.get(&progress.id) {
+            // `send` keeps nothing when nobody watches: the hub must hold the latest state for `import(id)`.
             Some(sender) => {
-                let _ = sender.send(progress.clone());
+                sender.send_replace(progress.clone());
             }
             None => {
                 running.insert(progress.id, watch::channel(progress.clone()).0);
@@ -907,6 +908,8 @@ mod tests {
     #[test]
     fn a_running_import_shows_its_live_counts_and_an_ended_one_its_row() {
         let hub = ImportHub::default();
+        hub.publish(ImportProgress::of(&record(ImportStatus::Pending, 0, 0)));
+        // Nobody subscribes to its progress: the hub keeps the latest state all the same.
         hub.publish(ImportProgress::of(&record(ImportStatus::Processing, 12_000, 4_096)));
         // The row still says what was written at the start.
         let shown = hub.with_live_counts(record(ImportStatus::Pending, 0, 0));

@@ -17,6 +17,7 @@ mod queries;
 mod raster_tiles;
 mod resilience;
 mod security;
+mod shutdown;
 mod storage;
 mod thinning;
 mod tiles;
