@@ -11,6 +11,7 @@ mod http;
 mod import_scale;
 mod layer_formats;
 mod layers;
+mod load;
 mod mutations;
 mod ogc;
 mod queries;
