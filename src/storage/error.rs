@@ -41,9 +41,10 @@ pub enum StorageError {
     Db(DbErr),
 }
 
-/// Whether a database error says the server cannot be reached: no pooled
-/// connection could be had, the connection broke, or PostgreSQL refuses
-/// connections or is shutting down (SQLSTATE class 08, 57P01-57P03).
+/// Whether a database error says the database cannot serve now: no pooled
+/// connection could be had, the connection broke, PostgreSQL refuses
+/// connections or is shutting down (SQLSTATE class 08, 57P01-57P03), or
+/// SQLite stayed locked by another writer past the busy timeout.
 fn is_unreachable(err: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error;
@@ -55,9 +56,12 @@ fn is_unreachable(err: &DbErr) -> bool {
     };
     match e.as_ref() {
         Error::Io(_) | Error::Tls(_) | Error::Protocol(_) | Error::PoolTimedOut | Error::PoolClosed => true,
-        Error::Database(d) => {
-            d.code().is_some_and(|c| c.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&&*c))
-        }
+        // SQLite's SQLITE_BUSY (5, with its extended codes): another writer kept the lock past the busy timeout.
+        Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08")
+                || ["57P01", "57P02", "57P03"].contains(&&*c)
+                || sqlite_code(&c).is_some_and(|n| n & 0xff == 5)
+        }),
         _ => false,
     }
 }
@@ -75,10 +79,13 @@ fn is_disk_full(err: &DbErr) -> bool {
         return false;
     };
     let Some(code) = e.as_database_error().and_then(|d| d.code()) else { return false };
-    if code == "53100" {
-        return true;
-    }
-    code.parse::<i64>().is_ok_and(|c| c & 0xff == 13 || c == 4874)
+    code == "53100" || sqlite_code(&code).is_some_and(|c| c & 0xff == 13 || c == 4874)
+}
+
+/// SQLite's result code, from a database error's code: SQLite's are
+/// numbers of at most four digits, PostgreSQL's SQLSTATEs five characters.
+fn sqlite_code(code: &str) -> Option<i64> {
+    (code.len() <= 4).then(|| code.parse().ok()).flatten()
 }
 
 impl From<DbErr> for StorageError {
@@ -100,3 +107,19 @@ impl From<DbErr> for StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_code;
+
+    #[test]
+    fn sqlite_codes_are_told_from_postgresql_sqlstates() {
+        assert_eq!(sqlite_code("13"), Some(13));
+        assert_eq!(sqlite_code("517"), Some(517)); // SQLITE_BUSY_SNAPSHOT
+        assert_eq!(sqlite_code("4874"), Some(4874));
+        // SQLSTATEs are five characters, digits or not: never read as SQLite's.
+        assert_eq!(sqlite_code("53100"), None);
+        assert_eq!(sqlite_code("08006"), None);
+        assert_eq!(sqlite_code("57P01"), None);
+    }
+}
