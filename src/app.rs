@@ -53,7 +53,7 @@ impl App {
     pub async fn build(config: &Config, demo: bool) -> anyhow::Result<App> {
         let store = open_store(config).await?;
         let catalog = Catalog::new(store);
-        // An import a crash interrupted left nothing behind (one transaction): say so on its record.
+        // Imports a stop interrupted: say so on their record, and remove their incomplete layers.
         let interrupted = catalog
             .fail_interrupted_imports(&config.import_limits, &config.data_dir.join("uploads"))
             .await

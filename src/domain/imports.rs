@@ -1,9 +1,11 @@
 //! Importing files into layers, and the layer operations.
 //!
 //! An import reads its file on a blocking thread and hands checked features
-//! over a bounded channel to the writer, which inserts them in batches
-//! inside one transaction: memory stays bounded whatever the file size, and
-//! a failed import leaves no layer. Progress is published on a watch channel
+//! over a bounded channel to the writer, which commits them a batch at a
+//! time into a layer that stays incomplete (seen by no read) until the
+//! import ends: memory stays bounded whatever the file size, other writers
+//! wait for one batch at most, and a failed import removes its layer.
+//! Progress is published on a watch channel
 //! per import (for the `importProgress` subscription) and kept in the
 //! `layer_import` record.
 
@@ -41,7 +43,8 @@ impl ImportProgress {
             status: record.status,
             features_read: record.features_read,
             features_written: record.features_written,
-            layer_id: record.layer_id,
+            // Its layer is only readable once the import has succeeded.
+            layer_id: record.layer_id.filter(|_| record.status == ImportStatus::Succeeded),
             error: record.error.clone(),
         }
     }
@@ -361,6 +364,12 @@ impl Catalog {
                 }
             }
             Err(message) => {
+                // What was written of its layer goes with it.
+                if let Some(layer_id) = record.layer_id.take()
+                    && let Err(e) = self.store.delete_layer(layer_id).await
+                {
+                    tracing::error!(import = record.id, layer = layer_id, error = %e, "cannot remove a failed import's layer");
+                }
                 record.duration_ms = Some(started.elapsed().as_millis() as u64);
                 record.status = ImportStatus::Failed;
                 record.features_written = 0;
@@ -433,6 +442,12 @@ impl Catalog {
         let min_zoom = plan.thinned().then_some(plan.min_zoom.as_slice());
         let provisional = validate_meta(job.draft.clone(), &[]).map_err(|e| e.into_anyhow().to_string())?;
         let mut writer = self.store.begin_layer(&provisional, job.uploaded_by).await.map_err(|e| e.to_string())?;
+        // The incomplete layer is the import's: removed should it fail, and
+        // known to a server that starts meanwhile (which must leave it alone).
+        record.layer_id = Some(writer.layer_id());
+        if let Ok(saved) = self.store.save_import(record).await {
+            *record = saved;
+        }
         match held {
             Some(features) => {
                 writer.write(&features, min_zoom).await.map_err(|e| format!("cannot write the features: {e}"))?;
@@ -560,6 +575,19 @@ impl Catalog {
                     dead.push(id);
                 }
             }
+        }
+        // The incomplete layers of the interrupted imports go; those of the live ones stay.
+        let mut keep = Vec::new();
+        for id in self.store.unfinished_imports().await? {
+            if !dead.contains(&id)
+                && let Some(layer_id) = self.store.import_record(id).await?.and_then(|r| r.layer_id)
+            {
+                keep.push(layer_id);
+            }
+        }
+        let removed = self.store.delete_incomplete_layers(&keep).await?;
+        if removed > 0 {
+            tracing::warn!(removed, "layers left incomplete by interrupted imports are removed");
         }
         let failed = if dead.is_empty() { 0 } else { self.store.fail_interrupted_imports(&dead).await? };
         remove_orphan_uploads(upload_dir, std::time::Duration::from_secs(3600));

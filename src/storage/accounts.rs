@@ -115,8 +115,7 @@ impl Store {
     /// Saves the fields; with `end_sessions`, raises the session epoch and
     /// revokes every refresh token of the account in the same transaction.
     pub async fn update_user(&self, id: i64, fields: &UserFields, end_sessions: bool) -> StorageResult<Option<User>> {
-        use sea_orm::TransactionTrait;
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let Some(current) = app_user::Entity::find_by_id(id).one(&txn).await? else {
             return Ok(None);
         };
@@ -137,8 +136,7 @@ impl Store {
 
     /// New hash, new session epoch, no lockout, every refresh token revoked.
     pub async fn set_password(&self, id: i64, password_hash: &str) -> StorageResult<bool> {
-        use sea_orm::TransactionTrait;
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let done = app_user::Entity::update_many()
             .col_expr(app_user::Column::PasswordHash, Expr::value(password_hash))
             .col_expr(app_user::Column::SessionEpoch, Expr::col(app_user::Column::SessionEpoch).add(1))

@@ -12,7 +12,7 @@ use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    QueryOrder, QuerySelect, Statement, Value,
 };
 
 impl Listed for layer::Entity {
@@ -179,12 +179,22 @@ fn decode_import(m: layer_import::Model) -> StorageResult<ImportRecord> {
 /// Rows per INSERT: well under SQLite's 32 766 bound parameters.
 const INSERT_ROWS: usize = 500;
 
-/// A layer being imported: its row and features are written inside one
-/// transaction, committed by [`LayerWriter::finish`]; dropped unfinished,
-/// the transaction rolls back and nothing remains.
+/// A layer being imported. Its row is committed first, without a format:
+/// an incomplete layer, which no read shows (see [`complete`]). Each batch
+/// of features is committed on its own, so that other writers wait for one
+/// batch, never for the whole import (SQLite has one writer at a time).
+/// [`LayerWriter::finish`] completes the layer and ends the import in one
+/// transaction; an import that fails removes the layer with
+/// [`Store::delete_layer`], and one a crash stopped is removed at the next
+/// start ([`Store::delete_incomplete_layers`]).
 pub struct LayerWriter {
-    txn: DatabaseTransaction,
+    db: sea_orm::DatabaseConnection,
     layer_id: i64,
+}
+
+/// Layers whose import has ended: an incomplete one has no source format yet.
+fn complete() -> Condition {
+    Condition::all().add(layer::Column::SourceFormat.ne(""))
 }
 
 impl LayerWriter {
@@ -194,6 +204,7 @@ impl LayerWriter {
 
     /// Inserts features in file order; `min_zoom` (one per feature) when the layer is thinned.
     pub async fn write(&mut self, features: &[CheckedFeature], min_zoom: Option<&[u8]>) -> StorageResult<()> {
+        let txn = super::begin_write(&self.db).await?;
         for (n, chunk) in features.chunks(INSERT_ROWS).enumerate() {
             let zooms = min_zoom.map(|z| &z[n * INSERT_ROWS..]);
             let rows = chunk.iter().enumerate().map(|(i, f)| layer_feature::ActiveModel {
@@ -208,8 +219,12 @@ impl LayerWriter {
                 max_lat: Set(f.bbox.max_lat),
                 min_zoom: Set(zooms.map(|z| i16::from(z[i]))),
             });
-            layer_feature::Entity::insert_many(rows).exec_without_returning(&self.txn).await?;
+            layer_feature::Entity::insert_many(rows).exec_without_returning(&txn).await?;
         }
+        // The layer's updated_at says the import is alive (see delete_incomplete_layers).
+        let alive = layer::ActiveModel { id: Unchanged(self.layer_id), updated_at: Set(now()), ..Default::default() };
+        alive.update(&txn).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -220,7 +235,9 @@ impl LayerWriter {
             raster: Set(Some(description.to_string())),
             ..Default::default()
         };
-        m.update(&self.txn).await?;
+        let txn = super::begin_write(&self.db).await?;
+        m.update(&txn).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -242,9 +259,10 @@ impl LayerWriter {
         };
         source_columns(source, &mut m);
         meta_columns(meta, &mut m);
-        let saved = m.update(&self.txn).await?;
-        let import = import_columns(done).update(&self.txn).await?;
-        self.txn.commit().await?;
+        let txn = super::begin_write(&self.db).await?;
+        let saved = m.update(&txn).await?;
+        let import = import_columns(done).update(&txn).await?;
+        txn.commit().await?;
         Ok((decode_layer(saved)?, decode_import(import)?))
     }
 }
@@ -291,7 +309,7 @@ impl Rethinning {
     pub async fn apply(self, changes: &[(i64, Option<i16>)], full_zoom: u8) -> StorageResult<()> {
         let txn = match self.txn {
             Some(txn) => txn,
-            None => self.store.db.begin().await?,
+            None => super::begin_write(&self.store.db).await?,
         };
         for chunk in changes.chunks(INSERT_ROWS) {
             // Integers only, written by ODG: inlined, one statement per chunk on both backends. The
@@ -321,7 +339,7 @@ impl Rethinning {
 impl Store {
     /// Opens the transaction of a new layer and inserts its row.
     pub async fn begin_layer(&self, meta: &LayerMeta, created_by: Option<i64>) -> StorageResult<LayerWriter> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let now = now();
         let mut m = layer::ActiveModel {
             id: NotSet,
@@ -343,11 +361,12 @@ impl Store {
         };
         source_columns(&empty, &mut m);
         let saved = m.insert(&txn).await?;
-        Ok(LayerWriter { txn, layer_id: saved.id })
+        txn.commit().await?;
+        Ok(LayerWriter { db: self.db.clone(), layer_id: saved.id })
     }
 
     pub async fn list_layers(&self, filter: &LayerFilter, params: &ListParams) -> StorageResult<Page<Layer>> {
-        let mut condition = Condition::all();
+        let mut condition = complete();
         if let Some(kind) = filter.kind {
             condition = condition.add(layer::Column::Kind.eq(kind.as_str()));
         }
@@ -365,7 +384,27 @@ impl Store {
     }
 
     pub async fn layer(&self, id: i64) -> StorageResult<Option<Layer>> {
-        layer::Entity::find_by_id(id).one(&self.db).await?.map(decode_layer).transpose()
+        layer::Entity::find_by_id(id).filter(complete()).one(&self.db).await?.map(decode_layer).transpose()
+    }
+
+    /// Removes the incomplete layers (and their features) of imports a stop
+    /// interrupted: all but `keep` (those of imports running elsewhere), and
+    /// none that a batch touched in the last two minutes. Returns how many.
+    pub async fn delete_incomplete_layers(&self, keep: &[i64]) -> StorageResult<u64> {
+        let stale = now() - chrono::Duration::minutes(2);
+        let ids: Vec<i64> = layer::Entity::find()
+            .select_only()
+            .column(layer::Column::Id)
+            .filter(layer::Column::SourceFormat.eq(""))
+            .filter(layer::Column::UpdatedAt.lt(stale))
+            .filter(layer::Column::Id.is_not_in(keep.iter().copied()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for &id in &ids {
+            self.delete_layer(id).await?;
+        }
+        Ok(ids.len() as u64)
     }
 
     /// The description of a layer's raster file (JSON), if it has one.
@@ -390,7 +429,7 @@ impl Store {
 
     /// Deletes a layer and, with it, its features.
     pub async fn delete_layer(&self, id: i64) -> StorageResult<bool> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         layer_feature::Entity::delete_many().filter(layer_feature::Column::LayerId.eq(id)).exec(&txn).await?;
         let deleted = layer::Entity::delete_by_id(id).exec(&txn).await?.rows_affected > 0;
         txn.commit().await?;
@@ -475,7 +514,7 @@ impl Store {
     pub async fn begin_rethinning(&self, layer_id: i64) -> StorageResult<Rethinning> {
         let txn = match self.backend {
             Backend::Postgis => {
-                let txn = self.db.begin().await?;
+                let txn = super::begin_write(&self.db).await?;
                 txn.execute_raw(Statement::from_sql_and_values(
                     self.db.get_database_backend(),
                     "SELECT pg_advisory_xact_lock($1)",
@@ -528,6 +567,7 @@ impl Store {
             .select_only()
             .column(layer::Column::Id)
             .filter(layer::Column::TileFullZoom.is_null())
+            .filter(complete())
             .order_by(layer::Column::Id, Order::Asc)
             .into_tuple()
             .all(&self.db)

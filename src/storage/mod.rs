@@ -105,8 +105,7 @@ impl Store {
         &self,
         write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<T, sea_orm::DbErr>,
     ) -> Result<T, sea_orm::DbErr> {
-        use sea_orm::TransactionTrait;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let out = write(&txn).await?;
         txn.commit().await?;
         Ok(out)
@@ -253,6 +252,20 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// A transaction that will write. On SQLite it takes the write lock at
+/// BEGIN (IMMEDIATE), waiting for it with the busy timeout: a deferred one
+/// reads first, and cannot then upgrade once another writer has committed
+/// (SQLITE_BUSY at once, which the busy timeout does not cover).
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return db.begin().await;
+    }
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
 }
 
 /// Back in the pool, an SQLite connection must hold no transaction. A write

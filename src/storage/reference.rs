@@ -11,10 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entity::{commodity, operator, operator_commodity};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 /// Timestamps are kept to the microsecond, PostgreSQL's precision, so both
@@ -239,7 +236,7 @@ impl Store {
 
     pub async fn insert_operator(&self, fields: &OperatorFields) -> StorageResult<Operator> {
         let now = now();
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let mut m =
             operator::ActiveModel { id: NotSet, created_at: Set(now), updated_at: Set(now), ..Default::default() };
         operator_columns(fields, &mut m);
@@ -250,7 +247,7 @@ impl Store {
     }
 
     pub async fn update_operator(&self, id: i64, fields: &OperatorFields) -> StorageResult<Option<Operator>> {
-        let txn = self.db.begin().await?;
+        let txn = super::begin_write(&self.db).await?;
         let mut m = operator::ActiveModel { id: Unchanged(id), updated_at: Set(now()), ..Default::default() };
         operator_columns(fields, &mut m);
         let Some(saved) = missing_is_none(m.update(&txn).await)? else {

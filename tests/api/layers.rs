@@ -952,6 +952,25 @@ async fn an_import_interrupted_by_a_crash_is_failed_at_the_next_start() {
     let mut running = store.insert_import("en-cours.geojson", 99, None).await.unwrap();
     running.status = odg::domain::ImportStatus::Processing;
     store.save_import(&running).await.unwrap();
+    // The incomplete layer a crash left (its batches committed, never completed), idle for long.
+    let meta = odg::domain::LayerMeta {
+        name: "Moitié".into(),
+        description: None,
+        kind: odg::domain::LayerKind::Deposit,
+        status: odg::domain::LayerStatus::Active,
+        visible: true,
+        public: true,
+        style: json!({}),
+    };
+    let half = store.begin_layer(&meta, None).await.unwrap().layer_id();
+    {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        db.execute_unprepared(&format!("UPDATE layer SET updated_at = '2020-01-01 00:00:00+00:00' WHERE id = {half}"))
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+    }
     store.close().await.unwrap();
     let lease = odg::domain::ImportLease::take(&dir.path().join("imports"), running.id).unwrap().expect("a free lease");
     // Uploads a stop left behind, and one another server may be receiving now.
@@ -975,6 +994,16 @@ async fn an_import_interrupted_by_a_crash_is_failed_at_the_next_start() {
     );
     assert!(!uploads.join("upload-ancien").exists(), "an orphaned upload is removed at start");
     assert!(uploads.join("upload-recent").exists(), "a recent upload may be another server's");
+    assert_eq!(app.data("{ layers { totalCount } }", json!({})).await["layers"]["totalCount"], 0);
+    let rows = {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let sql = format!("SELECT count(*) AS n FROM layer WHERE id = {half}");
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+        row.unwrap().try_get::<i64>("", "n").unwrap()
+    };
+    assert_eq!(rows, 0, "the incomplete layer a crash left is removed at start");
+    assert!(app.graphql("query($id: ID!) { layer(id: $id) { id } }", json!({ "id": half.to_string() })).await["data"]["layer"].is_null());
     drop(lease);
 }
 
