@@ -7,7 +7,9 @@
 mod bbox;
 mod distance;
 mod measures;
+mod sweep;
 pub mod thinning;
+pub mod validity;
 
 pub use bbox::Bbox;
 pub use distance::distance_m;
