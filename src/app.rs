@@ -54,7 +54,7 @@ impl App {
         if interrupted > 0 {
             tracing::warn!(interrupted, "imports interrupted by the last stop are marked FAILED");
         }
-        let catalog = Catalog::new(store);
+        let catalog = Catalog::new(store).with_max_geometry_vertices(config.max_geometry_vertices);
         // Layers imported before tile thinning existed get it in the background; their tiles are whole meanwhile.
         let thinning = catalog.clone();
         tokio::spawn(async move {
@@ -94,6 +94,7 @@ impl App {
             cors_origins: config.cors_origins.clone(),
             metrics_token: config.metrics_token.clone(),
             web_dir: config.web_dir.clone(),
+            request_timeout: config.request_timeout,
         };
         let metrics_listener = match config.metrics_bind {
             Some(addr) => Some((

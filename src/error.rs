@@ -19,6 +19,9 @@ pub enum AppError {
     NotFound { what: &'static str, id: String },
     /// The change conflicts with existing data (duplicate key, still referenced).
     Conflict(String),
+    /// The request ran out of its time budget (`ODG_REQUEST_TIMEOUT_SECS`,
+    /// `after` when known) and was stopped, changing nothing.
+    Timeout { after: Option<std::time::Duration> },
     /// Anything else: logged in full, reported to the client as a fixed message.
     Internal(anyhow::Error),
 }
@@ -58,7 +61,24 @@ impl AppError {
             AppError::Invalid { .. } => "BAD_USER_INPUT",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Timeout { .. } => "TIMEOUT",
             AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status of a response that is this error alone.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            // The server, not the request's syntax, set the limit; a proxy
+            // in front sees an answer, not a dropped connection.
+            AppError::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -71,6 +91,11 @@ impl AppError {
             AppError::Invalid { field, reason } => format!("{field}: {reason}"),
             AppError::NotFound { what, id } => format!("{what} {id} does not exist"),
             AppError::Conflict(why) => why.clone(),
+            AppError::Timeout { after } => format!(
+                "the request was stopped after {}, the time one request may take (ODG_REQUEST_TIMEOUT_SECS); \
+                 ask for less: a simpler geometry, a narrower filter, fewer fields",
+                after.map_or("its time budget".to_string(), |d| format!("{} s", d.as_secs()))
+            ),
             AppError::Internal(_) => "internal error; the server log has the details".into(),
         }
     }
@@ -99,8 +124,15 @@ impl From<StorageError> for AppError {
             StorageError::StillReferenced(what) => {
                 AppError::Conflict(format!("this record is still referenced by {what}"))
             }
+            StorageError::Interrupted => AppError::Timeout { after: None },
             other => AppError::Internal(other.into()),
         }
+    }
+}
+
+impl From<crate::cpu::Failed> for AppError {
+    fn from(err: crate::cpu::Failed) -> Self {
+        AppError::Internal(err.into())
     }
 }
 
@@ -122,16 +154,8 @@ impl From<AppError> for async_graphql::Error {
 
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        use axum::http::StatusCode;
         self.log_if_internal();
-        let status = match self {
-            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = self.status();
         let body = serde_json::json!({ "code": self.code(), "message": self.client_message() });
         (status, axum::Json(body)).into_response()
     }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod area;
+mod budget;
 mod common;
 mod deposit;
 mod infrastructure;
@@ -52,6 +53,7 @@ pub fn build_schema(limits: &Limits, auth: Auth, introspection: bool, imports: I
     let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        .extension(budget::ResponseSize)
         .data(limits.clone())
         .data(imports)
         .data(auth);
@@ -85,6 +87,8 @@ pub async fn execute(
 ) -> async_graphql::Response {
     let mut request = request;
     request.data = request_data(catalog, auth, bearer, client_ip).await;
+    let max_response_bytes = schema.data::<Limits>().map_or(usize::MAX, |l| l.max_response_bytes);
+    request.data.insert(budget::ResponseBudget::new(max_response_bytes));
     let mut response = schema.execute(request).await;
     tag_request_errors(&mut response.errors);
     response
@@ -120,6 +124,11 @@ pub async fn request_data(
             .delay(LOADER_DELAY),
     );
     data
+}
+
+/// A response that is one error alone, as the HTTP layer sends when it cuts a request.
+pub fn error_response(err: crate::error::AppError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![async_graphql::Error::from(err).into_server_error(Default::default())])
 }
 
 /// Errors async-graphql raises itself (syntax, validation, limits, input

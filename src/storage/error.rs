@@ -31,6 +31,13 @@ pub enum StorageError {
     Corrupt { table: &'static str, column: &'static str, id: i64, reason: String },
     #[error("database error: {0}")]
     Db(DbErr),
+    /// The exact spatial tests of a list were given up: nobody awaited them
+    /// any more (the request's time budget ran out).
+    #[error("spatial tests interrupted")]
+    Interrupted,
+    /// The exact spatial tests of a list failed off the async workers.
+    #[error(transparent)]
+    Job(#[from] crate::cpu::Failed),
 }
 
 impl From<DbErr> for StorageError {
