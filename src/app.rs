@@ -52,7 +52,7 @@ impl App {
     /// (port 0 picks a free port).
     pub async fn build(config: &Config, demo: bool) -> anyhow::Result<App> {
         let store = open_store(config).await?;
-        let catalog = Catalog::new(store);
+        let catalog = Catalog::new(store).with_max_geometry_vertices(config.max_geometry_vertices);
         // Imports a stop interrupted: say so on their record, and remove their incomplete layers.
         let interrupted = catalog
             .fail_interrupted_imports(&config.import_limits, &config.data_dir.join("uploads"))
@@ -102,6 +102,7 @@ impl App {
             cors_origins: config.cors_origins.clone(),
             metrics_token: config.metrics_token.clone(),
             web_dir: config.web_dir.clone(),
+            request_timeout: config.request_timeout,
         };
         let metrics_listener = match config.metrics_bind {
             Some(addr) => Some((

@@ -81,8 +81,14 @@ pub struct Config {
     /// `ODG_LOGIN_ATTEMPTS_PER_MINUTE`: sign-in attempts per client IP per minute, default 20.
     pub login_attempts_per_minute: u32,
     /// Page sizes and query limits (`ODG_DEFAULT_PAGE_SIZE`, `ODG_MAX_PAGE_SIZE`,
-    /// `ODG_MAX_FEATURES`, `ODG_MAX_QUERY_DEPTH`, `ODG_MAX_QUERY_COMPLEXITY`).
+    /// `ODG_MAX_FEATURES`, `ODG_MAX_QUERY_DEPTH`, `ODG_MAX_QUERY_COMPLEXITY`,
+    /// `ODG_MAX_RESPONSE_MB`).
     pub limits: Limits,
+    /// `ODG_MAX_GEOMETRY_VERTICES`: most positions one geometry input may
+    /// have (filters, drawn or edited geometries), default 100 000.
+    pub max_geometry_vertices: usize,
+    /// `ODG_REQUEST_TIMEOUT_SECS`: time budget of one request, default 60.
+    pub request_timeout: std::time::Duration,
 }
 
 /// Every variable ODG reads, for the unknown-variable warning.
@@ -99,6 +105,9 @@ const KNOWN: &[&str] = &[
     "ODG_MAX_FEATURES",
     "ODG_MAX_QUERY_DEPTH",
     "ODG_MAX_QUERY_COMPLEXITY",
+    "ODG_MAX_RESPONSE_MB",
+    "ODG_MAX_GEOMETRY_VERTICES",
+    "ODG_REQUEST_TIMEOUT_SECS",
     "ODG_TILE_CACHE_MB",
     "ODG_BACKUP_DIR",
     "ODG_WEB_DIR",
@@ -204,7 +213,11 @@ impl Config {
             max_feature_collection: number("ODG_MAX_FEATURES", defaults.max_feature_collection),
             depth: number("ODG_MAX_QUERY_DEPTH", defaults.depth as u64) as usize,
             complexity: number("ODG_MAX_QUERY_COMPLEXITY", defaults.complexity as u64) as usize,
+            max_response_bytes: number("ODG_MAX_RESPONSE_MB", (defaults.max_response_bytes >> 20) as u64)
+                .saturating_mul(1024 * 1024) as usize,
         };
+        let max_geometry_vertices = number("ODG_MAX_GEOMETRY_VERTICES", 100_000);
+        let request_timeout_secs = number("ODG_REQUEST_TIMEOUT_SECS", 60);
         let bind = get("ODG_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind.parse().unwrap_or_else(|_| {
             problems.push(format!("ODG_BIND={bind:?} is not an address:port such as 127.0.0.1:8080"));
@@ -294,10 +307,17 @@ impl Config {
             ("ODG_DB_MAX_CONNECTIONS", db_max_connections, 1_000),
             ("ODG_ACCESS_TOKEN_TTL_SECS", access_token_ttl_secs, 7 * 24 * 3600),
             ("ODG_REFRESH_TOKEN_TTL_DAYS", refresh_token_ttl_days, 3650),
+            ("ODG_REQUEST_TIMEOUT_SECS", request_timeout_secs, 3600),
+            ("ODG_MAX_RESPONSE_MB", (limits.max_response_bytes >> 20) as u64, 16 * 1024),
         ] {
             if value == 0 || value > max {
                 problems.push(format!("{name}={value} must be between 1 and {max}"));
             }
+        }
+        // A polygon needs four positions; past ten million, one request's
+        // geometry alone would fill gigabytes.
+        if !(4..=10_000_000).contains(&max_geometry_vertices) {
+            problems.push(format!("ODG_MAX_GEOMETRY_VERTICES={max_geometry_vertices} must be between 4 and 10000000"));
         }
         for origin in &cors_origins {
             let valid = origin == "*"
@@ -374,6 +394,8 @@ impl Config {
             login_lockout_secs,
             login_attempts_per_minute: login_attempts_per_minute as u32,
             limits,
+            max_geometry_vertices: max_geometry_vertices as usize,
+            request_timeout: std::time::Duration::from_secs(request_timeout_secs),
         })
     }
 
@@ -491,6 +513,24 @@ mod tests {
     fn secrets_do_not_print() {
         let config = load(&[("ODG_JWT_SECRET", "super-secret-value-of-some-length")]).unwrap();
         assert!(!format!("{config:?}").contains("super-secret"));
+    }
+
+    #[test]
+    fn request_bounds_have_defaults_and_ranges() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.max_geometry_vertices, 100_000);
+        assert_eq!(config.request_timeout.as_secs(), 60);
+        assert_eq!(config.limits.max_response_bytes, 64 * 1024 * 1024);
+        let config = load(&[("ODG_MAX_RESPONSE_MB", "8"), ("ODG_REQUEST_TIMEOUT_SECS", "5")]).unwrap();
+        assert_eq!(config.limits.max_response_bytes, 8 * 1024 * 1024);
+        assert_eq!(config.request_timeout.as_secs(), 5);
+        let err = load(&[
+            ("ODG_MAX_GEOMETRY_VERTICES", "3"),
+            ("ODG_REQUEST_TIMEOUT_SECS", "0"),
+            ("ODG_MAX_RESPONSE_MB", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum AppError {
     InsufficientStorage(anyhow::Error),
     /// The database cannot be reached now: try again shortly (HTTP 503 with `Retry-After`).
     Unavailable(anyhow::Error),
+    /// The request ran out of its time budget (`ODG_REQUEST_TIMEOUT_SECS`,
+    /// `after` when known) and was stopped, changing nothing.
+    Timeout { after: Option<std::time::Duration> },
     /// Anything else: logged in full, reported to the client as a fixed message.
     Internal(anyhow::Error),
 }
@@ -73,7 +76,26 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::InsufficientStorage(_) => "INSUFFICIENT_STORAGE",
             AppError::Unavailable(_) => "UNAVAILABLE",
+            AppError::Timeout { .. } => "TIMEOUT",
             AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status of a response that is this error alone.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // The server, not the request's syntax, set the limit; a proxy
+            // in front sees an answer, not a dropped connection.
+            AppError::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -92,6 +114,11 @@ impl AppError {
             AppError::Unavailable(_) => {
                 format!("the database is unreachable: try again in {RETRY_AFTER_SECS} seconds")
             }
+            AppError::Timeout { after } => format!(
+                "the request was stopped after {}, the time one request may take (ODG_REQUEST_TIMEOUT_SECS); \
+                 ask for less: a simpler geometry, a narrower filter, fewer fields",
+                after.map_or("its time budget".to_string(), |d| format!("{} s", d.as_secs()))
+            ),
             AppError::Internal(_) => "internal error; the server log has the details".into(),
         }
     }
@@ -137,8 +164,15 @@ impl From<StorageError> for AppError {
             }
             StorageError::DiskFull(_) => AppError::InsufficientStorage(err.into()),
             StorageError::Unavailable(_) => AppError::Unavailable(err.into()),
+            StorageError::Interrupted => AppError::Timeout { after: None },
             other => AppError::Internal(other.into()),
         }
+    }
+}
+
+impl From<crate::cpu::Failed> for AppError {
+    fn from(err: crate::cpu::Failed) -> Self {
+        AppError::Internal(err.into())
     }
 }
 
@@ -160,18 +194,8 @@ impl From<AppError> for async_graphql::Error {
 
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        use axum::http::StatusCode;
         self.log_if_internal();
-        let status = match self {
-            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = self.status();
         let body = serde_json::json!({ "code": self.code(), "message": self.client_message() });
         let mut response = (status, axum::Json(body)).into_response();
         if let AppError::Unavailable(_) = self {

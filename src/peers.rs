@@ -150,7 +150,11 @@ pub async fn start(catalog: Catalog, database_url: String) -> Vec<tokio::task::A
                             }
                         }
                         // The connection was lost; the next call reconnects and listens again.
-                        Ok(None) => catalog.relay(everything()),
+                        // Most often the database went away: requests check before they wait on it.
+                        Ok(None) => {
+                            catalog.store().availability().mark_away();
+                            catalog.relay(everything());
+                        }
                         Err(e) => {
                             tracing::warn!(error = %e, "lost the link to the other ODG instances; retrying");
                             // Most often the database went away: requests check before they wait on it.

@@ -27,7 +27,13 @@ pub struct Catalog {
     pub(super) store: Store,
     changes: tokio::sync::broadcast::Sender<Change>,
     pub(super) imports: super::imports::ImportHub,
+    /// Most positions one geometry input may have (`ODG_MAX_GEOMETRY_VERTICES`).
+    max_geometry_vertices: usize,
 }
+
+/// `ODG_MAX_GEOMETRY_VERTICES` unless configured: far above any permit or
+/// deposit outline drawn by hand, low enough that checking one stays cheap.
+pub const DEFAULT_MAX_GEOMETRY_VERTICES: usize = 100_000;
 
 /// What a write changed, for caches and live views: which kind of record,
 /// and the boxes of its geometry before and after (none for records
@@ -129,7 +135,23 @@ const TEXT_MAX: usize = 20_000;
 impl Catalog {
     pub fn new(store: Store) -> Catalog {
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
-        Catalog { store, changes, imports: Default::default() }
+        Catalog { store, changes, imports: Default::default(), max_geometry_vertices: DEFAULT_MAX_GEOMETRY_VERTICES }
+    }
+
+    /// The same catalog, refusing geometry inputs of more than `max` positions.
+    pub fn with_max_geometry_vertices(mut self, max: usize) -> Catalog {
+        self.max_geometry_vertices = max;
+        self
+    }
+
+    /// Reads a GeoJSON geometry input of one of the `allowed` types, within
+    /// the vertex limit (see [`parse_geometry`]).
+    pub async fn geometry_input(
+        &self,
+        value: serde_json::Value,
+        allowed: &'static [GeometryType],
+    ) -> AppResult<Geometry<f64>> {
+        parse_geometry(value, allowed, self.max_geometry_vertices).await
     }
 
     /// Every later write, as it succeeds.
@@ -439,7 +461,7 @@ impl Catalog {
     }
 
     async fn validate_deposit(&self, d: DepositDraft) -> AppResult<DepositFields> {
-        let geometry = parse_geometry(&d.geometry, DEPOSIT_GEOMETRIES).map_err(|e| e.under("geometry"))?;
+        let geometry = self.geometry_input(d.geometry, DEPOSIT_GEOMETRIES).await.map_err(|e| e.under("geometry"))?;
         let name = validate::required_text("name", &d.name, NAME_MAX)?;
         let commodity_id = self.commodity_ids("commodityCode", std::slice::from_ref(&d.commodity_code)).await?[0];
         self.check_operator("operatorId", d.operator_id).await?;
@@ -550,7 +572,7 @@ impl Catalog {
         d: ExploitationAreaDraft,
         id: Option<i64>,
     ) -> AppResult<ExploitationAreaFields> {
-        let geometry = parse_geometry(&d.geometry, AREA_GEOMETRIES).map_err(|e| e.under("geometry"))?;
+        let geometry = self.geometry_input(d.geometry, AREA_GEOMETRIES).await.map_err(|e| e.under("geometry"))?;
         let name = validate::required_text("name", &d.name, NAME_MAX)?;
         let permit_number = validate::required_text("permitNumber", &d.permit_number, 80)?;
         if let (Some(from), Some(to)) = (d.valid_from, d.valid_to)
@@ -610,7 +632,7 @@ impl Catalog {
 
     pub async fn create_infrastructure(&self, actor: &Actor, draft: InfrastructureDraft) -> AppResult<Infrastructure> {
         actor.require_editor()?;
-        let fields = validate_infrastructure(draft)?;
+        let fields = self.validate_infrastructure(draft).await?;
         let saved = self.store.insert_infrastructure(&fields).await?;
         self.audit(actor, "infrastructure", saved.id, "CREATE", &infrastructure_changes(None, &saved.fields)).await?;
         self.notify(ChangeKind::Infrastructure, saved.id, &[&saved.fields.geometry]);
@@ -636,7 +658,7 @@ impl Catalog {
             description: f.description,
         };
         patch(&mut draft);
-        let fields = validate_infrastructure(draft)?;
+        let fields = self.validate_infrastructure(draft).await?;
         let saved = self
             .store
             .update_infrastructure(id, &fields)
@@ -661,20 +683,21 @@ impl Catalog {
         self.notify(ChangeKind::Infrastructure, id, &[&current.fields.geometry]);
         self.audit(actor, "infrastructure", id, "DELETE", &[]).await
     }
-}
 
-fn validate_infrastructure(d: InfrastructureDraft) -> AppResult<InfrastructureFields> {
-    let geometry = parse_geometry(&d.geometry, INFRASTRUCTURE_GEOMETRIES).map_err(|e| e.under("geometry"))?;
-    Ok(InfrastructureFields {
-        name: validate::required_text("name", &d.name, NAME_MAX)?,
-        kind: d.kind,
-        status: d.status,
-        length_km: spatial::length_km(&geometry),
-        geometry,
-        capacity: validate::non_negative("capacity", d.capacity)?,
-        capacity_unit: validate::optional_text("capacityUnit", d.capacity_unit, UNIT_MAX)?,
-        description: validate::optional_text("description", d.description, TEXT_MAX)?,
-    })
+    async fn validate_infrastructure(&self, d: InfrastructureDraft) -> AppResult<InfrastructureFields> {
+        let geometry =
+            self.geometry_input(d.geometry, INFRASTRUCTURE_GEOMETRIES).await.map_err(|e| e.under("geometry"))?;
+        Ok(InfrastructureFields {
+            name: validate::required_text("name", &d.name, NAME_MAX)?,
+            kind: d.kind,
+            status: d.status,
+            length_km: spatial::length_km(&geometry),
+            geometry,
+            capacity: validate::non_negative("capacity", d.capacity)?,
+            capacity_unit: validate::optional_text("capacityUnit", d.capacity_unit, UNIT_MAX)?,
+            description: validate::optional_text("description", d.description, TEXT_MAX)?,
+        })
+    }
 }
 
 /// The API names of the fields that differ (all of them for a new record).

@@ -1,10 +1,11 @@
 //! GeoJSON geometry input (RFC 7946), validated, and output.
 
 use crate::error::{AppError, AppResult};
-use geo::Validation;
+use crate::spatial::validity::{self, Problem};
 use geo_types::Geometry;
 use geojson::{GeometryValue, PolygonType, Position};
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 
 /// The GeoJSON geometry types an entity accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,18 +34,59 @@ pub const ANY_GEOMETRY: &[GeometryType] = &[
     GeometryType::MultiPolygon,
 ];
 
-/// Parses and validates a GeoJSON geometry object.
+/// Parses and validates a GeoJSON geometry object, as [`read_geometry`]
+/// does, after refusing one of more than `max_vertices` positions
+/// (`ODG_MAX_GEOMETRY_VERTICES`) before any other work. A large geometry is
+/// checked on a blocking thread (see [`crate::cpu`]), so that its checks
+/// never hold the server's async workers.
+pub async fn parse_geometry(
+    value: serde_json::Value,
+    allowed: &'static [GeometryType],
+    max_vertices: usize,
+) -> AppResult<Geometry<f64>> {
+    let positions = value.get("coordinates").map_or(0, count_positions);
+    if positions > max_vertices {
+        return Err(AppError::invalid(
+            "coordinates",
+            format!(
+                "has {positions} positions, more than the {max_vertices} one geometry may have \
+                 (ODG_MAX_GEOMETRY_VERTICES); simplify it or split it"
+            ),
+        ));
+    }
+    if positions < crate::cpu::HEAVY_VERTICES {
+        return read_geometry(value, allowed, &AtomicBool::new(false));
+    }
+    crate::cpu::heavy(move |stop| read_geometry(value, allowed, stop)).await?
+}
+
+/// The positions of a GeoJSON `coordinates` member, whatever its nesting:
+/// arrays of numbers count one each.
+fn count_positions(coordinates: &serde_json::Value) -> usize {
+    match coordinates {
+        serde_json::Value::Array(items) if items.first().is_some_and(serde_json::Value::is_number) => 1,
+        serde_json::Value::Array(items) => items.iter().map(count_positions).sum(),
+        _ => 0,
+    }
+}
+
+/// Parses and validates a GeoJSON geometry object, on the calling thread.
 ///
 /// Checks, with a reason a person can act on: the object is a GeoJSON
 /// geometry of one of the `allowed` types; every position is a finite
 /// longitude in [-180, 180] and latitude in [-90, 90]; line strings have two
 /// positions or more; polygon rings have four or more and are closed; and
 /// polygons are valid (no self-intersection, holes inside their shell).
-/// An altitude, where given, is dropped: ODG stores 2D geometry.
+/// An altitude, where given, is dropped: ODG stores 2D geometry. Once `stop`
+/// is set the check gives up with [`AppError::Timeout`].
 ///
 /// Errors carry the path inside the geometry (e.g. `coordinates[0][3]`);
 /// the caller puts them under its argument with [`AppError::under`].
-pub fn parse_geometry(value: &serde_json::Value, allowed: &[GeometryType]) -> AppResult<Geometry<f64>> {
+pub fn read_geometry(
+    value: serde_json::Value,
+    allowed: &[GeometryType],
+    stop: &AtomicBool,
+) -> AppResult<Geometry<f64>> {
     let object = value.as_object().ok_or_else(|| {
         AppError::invalid(
             "",
@@ -75,15 +117,16 @@ pub fn parse_geometry(value: &serde_json::Value, allowed: &[GeometryType]) -> Ap
     if !allowed.contains(&gtype) {
         return Err(AppError::invalid("type", format!("a {gtype} is not accepted here; expected {}", list(allowed))));
     }
-    let parsed: geojson::Geometry = serde_json::from_value(value.clone())
+    let parsed: geojson::Geometry = serde_json::from_value(value)
         .map_err(|e| AppError::invalid("coordinates", format!("not valid GeoJSON coordinates for a {gtype}: {e}")))?;
     check_positions(&parsed.value)?;
     let geometry = Geometry::<f64>::try_from(&parsed.value)
         .map_err(|e| AppError::invalid("coordinates", format!("cannot read the geometry: {e}")))?;
-    if let Err(problem) = geometry.check_validation() {
-        return Err(AppError::invalid("coordinates", format!("invalid {gtype}: {problem}")));
+    match validity::check(&geometry, stop) {
+        Ok(()) => Ok(geometry),
+        Err(Problem::Invalid(problem)) => Err(AppError::invalid("coordinates", format!("invalid {gtype}: {problem}"))),
+        Err(Problem::Interrupted) => Err(AppError::Timeout { after: None }),
     }
-    Ok(geometry)
 }
 
 fn list(types: &[GeometryType]) -> String {
@@ -178,6 +221,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse_geometry(v: &serde_json::Value, allowed: &[GeometryType]) -> AppResult<Geometry<f64>> {
+        read_geometry(v.clone(), allowed, &AtomicBool::new(false))
+    }
+
     fn reason(v: serde_json::Value, allowed: &[GeometryType]) -> (String, String) {
         match parse_geometry(&v, allowed) {
             Err(AppError::Invalid { field, reason }) => (field, reason),
@@ -213,6 +260,52 @@ mod tests {
         let v = json!({"type": "LineString", "coordinates": [[13.0, -1.0], [13.5, -1.0]]});
         let (field, _) = reason(v, &[GeometryType::Point, GeometryType::Polygon]);
         assert_eq!(field, "type");
+    }
+
+    #[test]
+    fn positions_are_counted_at_any_nesting() {
+        let multi = json!([[[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0, 5.0], [0.0, 0.0]]], [[[2.0, 2.0], [3.0, 2.0]]]]);
+        assert_eq!(count_positions(&multi), 6);
+        assert_eq!(count_positions(&json!([13.2, -1.5])), 1);
+        assert_eq!(count_positions(&json!("not coordinates")), 0);
+    }
+
+    #[tokio::test]
+    async fn a_geometry_over_the_vertex_limit_is_refused_before_it_is_read() {
+        // Not even a valid ring: the count alone refuses it.
+        let line: Vec<[f64; 2]> = (0..101).map(|i| [i as f64 / 1000.0, 0.0]).collect();
+        let v = json!({"type": "LineString", "coordinates": line});
+        match super::parse_geometry(v.clone(), ANY_GEOMETRY, 100).await {
+            Err(AppError::Invalid { field, reason }) => {
+                assert_eq!(field, "coordinates");
+                assert!(reason.contains("101 positions"), "{reason}");
+            }
+            other => panic!("expected an invalid-input error, got {other:?}"),
+        }
+        assert!(super::parse_geometry(v, ANY_GEOMETRY, 101).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_large_polygon_is_checked_off_the_async_workers_with_the_same_verdicts() {
+        let n = 5 * crate::cpu::HEAVY_VERTICES;
+        let mut ring: Vec<[f64; 2]> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                [13.0 + 0.5 * a.cos(), -1.5 + 0.5 * a.sin()]
+            })
+            .collect();
+        ring.push(ring[0]);
+        let valid = json!({"type": "Polygon", "coordinates": [ring.clone()]});
+        assert!(super::parse_geometry(valid, ANY_GEOMETRY, 100_000).await.is_ok());
+        ring.swap(10, n / 2);
+        let crossed = json!({"type": "Polygon", "coordinates": [ring]});
+        match super::parse_geometry(crossed, ANY_GEOMETRY, 100_000).await {
+            Err(AppError::Invalid { field, reason }) => {
+                assert_eq!(field, "coordinates");
+                assert!(reason.contains("self-intersection"), "{reason}");
+            }
+            other => panic!("expected an invalid-input error, got {other:?}"),
+        }
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Exploitation areas: permit and concession zones.
 
 use super::common::{
-    DateRangeInput, SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id,
-    point_input, spatial_params, viewer, whole_set,
+    DateRangeInput, FEATURE_COLLECTION_COMPLEXITY, SpatialFilterInput, SpatialOrderBy, catalog, connection,
+    distance_input, feature_collection, nearest_within, parse_id, point_input, spatial_params, viewer, whole_set,
 };
 use super::loaders::{OperatorsLoader, connection_nodes, prime};
 use super::reference::{Operator, operator_ids, patch};
 use super::scalars::GeoJson;
 use crate::domain::{self, ExploitationAreaDraft, ExploitationAreaFilter, ListParams, to_geojson};
-use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,8 +55,8 @@ impl ExploitationArea {
         self.0.fields.area_km2
     }
     /// Geodesic distance in metres from this area to a geometry (0 if they meet).
-    async fn distance_m(&self, to: GeoJson) -> Result<f64> {
-        Ok(spatial::distance_m(&self.0.fields.geometry, &geometry_input("to", &to)?))
+    async fn distance_m(&self, ctx: &Context<'_>, to: GeoJson) -> Result<f64> {
+        Ok(distance_input(ctx, &self.0.fields.geometry, &to).await?)
     }
     async fn valid_from(&self) -> Option<NaiveDate> {
         self.0.fields.valid_from
@@ -114,8 +113,9 @@ impl ExploitationAreaListExtras {
         self.total
     }
     /// Every area matching the filter (not only this page) as one GeoJSON FeatureCollection.
+    #[graphql(complexity = "FEATURE_COLLECTION_COMPLEXITY")]
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
-        let params = whole_set(ctx, &self.params, self.total)?;
+        let (params, _turn) = whole_set(ctx, &self.params, self.total).await?;
         let areas = catalog(ctx)?.exploitation_areas(&self.filter, &params).await?.items;
         let relations = domain::Relations {
             operators: ctx
@@ -124,9 +124,7 @@ impl ExploitationAreaListExtras {
                 .await?,
             ..Default::default()
         };
-        Ok(GeoJson(domain::feature_collection(
-            areas.iter().map(|a| domain::exploitation_area_feature(a, &relations)).collect(),
-        )))
+        Ok(feature_collection(areas, move |a| domain::exploitation_area_feature(a, &relations)).await?)
     }
 }
 
@@ -150,7 +148,7 @@ impl ExploitationAreaQuery {
     ) -> Result<Connection<String, ExploitationArea, ExploitationAreaListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter()?;
-        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
+        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by).await?;
         let page = catalog(ctx)?.exploitation_areas(&filter, &params).await?;
         let operators = page.items.iter().filter_map(|a| a.fields.operator_id).collect();
         prime(ctx, &connection_nodes(ctx), operators, Vec::new()).await?;
@@ -167,9 +165,9 @@ impl ExploitationAreaQuery {
         #[graphql(default = 10)] limit: i32,
         filter: Option<ExploitationAreaFilterInput>,
     ) -> Result<Vec<ExploitationArea>> {
-        let point = point_input("point", &point)?;
+        let point = point_input(ctx, "point", &point).await?;
         let input = filter.unwrap_or_default();
-        let within = nearest_within(input.search.clone(), &input.spatial)?;
+        let within = nearest_within(ctx, input.search.clone(), &input.spatial).await?;
         let filter = input.to_filter()?;
         let found = catalog(ctx)?.nearest_exploitation_areas(point, limit.max(0) as u64, &filter, &within).await?;
         let operators = found.iter().filter_map(|a| a.fields.operator_id).collect();

@@ -1,10 +1,12 @@
 //! Arguments and inputs shared by every list: ids, pages, spatial filters, order.
 
+use super::budget::ResponseBudget;
 use super::scalars::GeoJson;
 use crate::auth::Auth;
-use crate::domain::{self, ANY_GEOMETRY, Actor, Catalog, ListParams, Ordering, SpatialFilter, parse_geometry};
+use crate::cpu;
+use crate::domain::{self, ANY_GEOMETRY, Actor, Catalog, ListParams, Ordering, SpatialFilter};
 use crate::error::{AppError, AppResult};
-use crate::spatial::Bbox;
+use crate::spatial::{self, Bbox};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, ObjectType, OutputType};
 use base64::Engine;
@@ -20,6 +22,8 @@ pub struct Limits {
     pub max_feature_collection: u64,
     pub depth: usize,
     pub complexity: usize,
+    /// Largest answer to one GraphQL request, in bytes of JSON (about).
+    pub max_response_bytes: usize,
 }
 
 impl Default for Limits {
@@ -30,9 +34,16 @@ impl Default for Limits {
             max_feature_collection: 100_000,
             depth: 16,
             complexity: 20_000,
+            max_response_bytes: 64 * 1024 * 1024,
         }
     }
 }
+
+/// What a `featureCollection` counts towards the query complexity: as much
+/// as a page of the largest default size (1 000 nodes of one field), since
+/// it returns a whole filtered set. Counting it 1, as any field, let one
+/// request hold 10 000 of them, each a copy of the set.
+pub const FEATURE_COLLECTION_COMPLEXITY: usize = 1_000;
 
 /// Half the Earth's circumference: no distance filter needs more.
 const HALF_EARTH_M: f64 = 20_037_509.0;
@@ -115,23 +126,44 @@ pub fn connection<N: OutputType, E: ObjectType>(
     conn
 }
 
-/// Reads a GeoJSON input geometry of any type.
-pub fn geometry_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
-    parse_geometry(&value.0, ANY_GEOMETRY).map_err(|e| e.under(field))
+/// Reads a GeoJSON input geometry of any type, within the vertex limit.
+pub async fn geometry_input(ctx: &Context<'_>, field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
+    let catalog = ctx.data_unchecked::<Catalog>();
+    catalog.geometry_input(value.0.clone(), ANY_GEOMETRY).await.map_err(|e| e.under(field))
 }
 
 /// Reads a GeoJSON Point input.
-pub fn point_input(field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
-    parse_geometry(&value.0, &[domain::GeometryType::Point]).map_err(|e| e.under(field))
+pub async fn point_input(ctx: &Context<'_>, field: &str, value: &GeoJson) -> AppResult<Geometry<f64>> {
+    const POINT: &[domain::GeometryType] = &[domain::GeometryType::Point];
+    let catalog = ctx.data_unchecked::<Catalog>();
+    catalog.geometry_input(value.0.clone(), POINT).await.map_err(|e| e.under(field))
 }
 
 /// The search and spatial parts of a filter, for nearest-neighbour queries.
-pub fn nearest_within(search: Option<String>, spatial: &SpatialFilterInput) -> AppResult<ListParams> {
+pub async fn nearest_within(
+    ctx: &Context<'_>,
+    search: Option<String>,
+    spatial: &SpatialFilterInput,
+) -> AppResult<ListParams> {
     Ok(ListParams {
         search: domain::search_term("filter.search", search)?,
-        spatial: spatial.to_filters("filter")?,
+        spatial: spatial.to_filters(ctx, "filter").await?,
         ..ListParams::default()
     })
+}
+
+/// Geodesic distance in metres from a record's geometry to a GeoJSON input,
+/// on a blocking thread when either is large (a distance costs the product
+/// of their vertex counts).
+pub async fn distance_input(ctx: &Context<'_>, from: &Geometry<f64>, to: &GeoJson) -> AppResult<f64> {
+    use geo::CoordsIter;
+    let to = geometry_input(ctx, "to", to).await?;
+    if from.coords_count().saturating_mul(to.coords_count()) < cpu::HEAVY_VERTICES * 100 {
+        return Ok(spatial::distance_m(from, &to));
+    }
+    let from = from.clone();
+    cpu::heavy(move |stop| spatial::distance_m_unless(&from, &to, stop).ok_or(AppError::Timeout { after: None }))
+        .await?
 }
 
 /// Dates from `from` to `to`, both included; either may be left open.
@@ -209,19 +241,19 @@ pub struct SpatialFilterInput {
 
 impl SpatialFilterInput {
     /// The predicates, with errors under `path` (e.g. `filter.dwithin.meters`).
-    pub fn to_filters(&self, path: &str) -> AppResult<Vec<SpatialFilter>> {
+    pub async fn to_filters(&self, ctx: &Context<'_>, path: &str) -> AppResult<Vec<SpatialFilter>> {
         let mut out = Vec::new();
         if let Some(b) = &self.bbox {
             out.push(SpatialFilter::Bbox(b.to_bbox(&format!("{path}.bbox"))?));
         }
         if let Some(g) = &self.intersects {
-            out.push(SpatialFilter::Intersects(geometry_input(&format!("{path}.intersects"), g)?));
+            out.push(SpatialFilter::Intersects(geometry_input(ctx, &format!("{path}.intersects"), g).await?));
         }
         if let Some(g) = &self.within {
-            out.push(SpatialFilter::Within(geometry_input(&format!("{path}.within"), g)?));
+            out.push(SpatialFilter::Within(geometry_input(ctx, &format!("{path}.within"), g).await?));
         }
         if let Some(d) = &self.dwithin {
-            let geometry = geometry_input(&format!("{path}.dwithin.geometry"), &d.geometry)?;
+            let geometry = geometry_input(ctx, &format!("{path}.dwithin.geometry"), &d.geometry).await?;
             if !d.meters.is_finite() || d.meters < 0.0 || d.meters > HALF_EARTH_M {
                 return Err(AppError::invalid(
                     format!("{path}.dwithin.meters"),
@@ -265,14 +297,14 @@ pub struct SpatialOrderBy {
 }
 
 impl SpatialOrderBy {
-    pub fn to_ordering(&self) -> AppResult<Ordering> {
+    pub async fn to_ordering(&self, ctx: &Context<'_>) -> AppResult<Ordering> {
         match (&self.field, &self.distance_to) {
             (Some(_), Some(_)) => Err(AppError::invalid("orderBy", "give either field or distanceTo, not both")),
             (_, Some(g)) => {
                 if self.direction == Some(SortDirection::Desc) {
                     return Err(AppError::invalid("orderBy.direction", "distanceTo orders nearest first only"));
                 }
-                Ok(Ordering::DistanceTo(geometry_input("orderBy.distanceTo", g)?))
+                Ok(Ordering::DistanceTo(geometry_input(ctx, "orderBy.distanceTo", g).await?))
             }
             (field, None) => Ok(Ordering::By(
                 field.unwrap_or(OrderField::Name).into(),
@@ -295,7 +327,7 @@ pub fn ordering(order: Option<OrderBy>) -> Ordering {
 }
 
 /// The list parameters of a spatial list query.
-pub fn spatial_params(
+pub async fn spatial_params(
     ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
@@ -306,16 +338,22 @@ pub fn spatial_params(
     let (offset, limit) = page(ctx, first, after)?;
     Ok(ListParams {
         search: domain::search_term("filter.search", search)?,
-        spatial: spatial.to_filters("filter")?,
-        ordering: order.unwrap_or_default().to_ordering()?,
+        spatial: spatial.to_filters(ctx, "filter").await?,
+        ordering: order.unwrap_or_default().to_ordering(ctx).await?,
         offset,
         limit: Some(limit),
         ..ListParams::default()
     })
 }
 
-/// The whole filtered set, for a `featureCollection`, within the configured bound.
-pub fn whole_set(ctx: &Context<'_>, params: &ListParams, total: u64) -> AppResult<ListParams> {
+/// The whole filtered set, for a `featureCollection`, within the configured
+/// bound; and, while the guard is held, the request's turn to build one (see
+/// [`ResponseBudget::large_field`]).
+pub async fn whole_set<'a>(
+    ctx: &Context<'a>,
+    params: &ListParams,
+    total: u64,
+) -> AppResult<(ListParams, Option<tokio::sync::MutexGuard<'a, ()>>)> {
     let max = limits(ctx).max_feature_collection;
     if total > max {
         return Err(AppError::invalid(
@@ -325,5 +363,23 @@ pub fn whole_set(ctx: &Context<'_>, params: &ListParams, total: u64) -> AppResul
             ),
         ));
     }
-    Ok(ListParams { offset: 0, limit: None, ..params.clone() })
+    let turn = match ctx.data_opt::<ResponseBudget>() {
+        Some(budget) => Some(budget.large_field().await?),
+        None => None,
+    };
+    Ok((ListParams { offset: 0, limit: None, ..params.clone() }, turn))
+}
+
+/// A GeoJSON FeatureCollection of `items`, built on a blocking thread when
+/// there are many (100 000 features take a core for a good part of a second).
+pub async fn feature_collection<T: Send + 'static>(
+    items: Vec<T>,
+    feature: impl Fn(&T) -> serde_json::Value + Send + 'static,
+) -> AppResult<GeoJson> {
+    let small = items.len() < cpu::HEAVY_FEATURES;
+    let build = move || domain::feature_collection(items.iter().map(feature).collect());
+    if small {
+        return Ok(GeoJson(build()));
+    }
+    Ok(GeoJson(cpu::heavy(move |_| build()).await?))
 }

@@ -1,14 +1,13 @@
 //! Deposits (gisements).
 
 use super::common::{
-    DateRangeInput, SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id,
-    point_input, spatial_params, viewer, whole_set,
+    DateRangeInput, FEATURE_COLLECTION_COMPLEXITY, SpatialFilterInput, SpatialOrderBy, catalog, connection,
+    distance_input, feature_collection, nearest_within, parse_id, point_input, spatial_params, viewer, whole_set,
 };
 use super::loaders::{CommoditiesLoader, OperatorsLoader, connection_nodes, prime};
 use super::reference::{Commodity, Operator, operator_ids, patch};
 use super::scalars::GeoJson;
 use crate::domain::{self, DepositDraft, DepositFilter, ListParams, to_geojson};
-use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Lookahead, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -52,8 +51,8 @@ impl Deposit {
         GeoJson(to_geojson(&self.0.fields.geometry))
     }
     /// Geodesic distance in metres from this deposit to a geometry (0 if they meet).
-    async fn distance_m(&self, to: GeoJson) -> Result<f64> {
-        Ok(spatial::distance_m(&self.0.fields.geometry, &geometry_input("to", &to)?))
+    async fn distance_m(&self, ctx: &Context<'_>, to: GeoJson) -> Result<f64> {
+        Ok(distance_input(ctx, &self.0.fields.geometry, &to).await?)
     }
     async fn estimated_quantity(&self) -> Option<f64> {
         self.0.fields.estimated_quantity
@@ -128,8 +127,9 @@ impl DepositListExtras {
         self.total
     }
     /// Every deposit matching the filter (not only this page) as one GeoJSON FeatureCollection.
+    #[graphql(complexity = "FEATURE_COLLECTION_COMPLEXITY")]
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
-        let params = whole_set(ctx, &self.params, self.total)?;
+        let (params, _turn) = whole_set(ctx, &self.params, self.total).await?;
         let page = catalog(ctx)?.deposits(&self.filter, &params).await?;
         deposit_features(ctx, page.items).await
     }
@@ -146,7 +146,7 @@ async fn deposit_features(ctx: &Context<'_>, deposits: Vec<domain::Deposit>) -> 
             .load_many(deposits.iter().filter_map(|d| d.fields.operator_id))
             .await?,
     };
-    Ok(GeoJson(domain::feature_collection(deposits.iter().map(|d| domain::deposit_feature(d, &relations)).collect())))
+    Ok(feature_collection(deposits, move |d| domain::deposit_feature(d, &relations)).await?)
 }
 
 async fn prime_deposit_relations(
@@ -179,7 +179,7 @@ impl DepositQuery {
     ) -> Result<Connection<String, Deposit, DepositListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter(ctx).await?;
-        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
+        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by).await?;
         let page = catalog(ctx)?.deposits(&filter, &params).await?;
         prime_deposit_relations(ctx, &connection_nodes(ctx), &page.items).await?;
         let items = page.items.into_iter().map(Deposit).collect();
@@ -195,9 +195,9 @@ impl DepositQuery {
         #[graphql(default = 10)] limit: i32,
         filter: Option<DepositFilterInput>,
     ) -> Result<Vec<Deposit>> {
-        let point = point_input("point", &point)?;
+        let point = point_input(ctx, "point", &point).await?;
         let input = filter.unwrap_or_default();
-        let within = nearest_within(input.search.clone(), &input.spatial)?;
+        let within = nearest_within(ctx, input.search.clone(), &input.spatial).await?;
         let filter = input.to_filter(ctx).await?;
         let found = catalog(ctx)?.nearest_deposits(point, limit.max(0) as u64, &filter, &within).await?;
         prime_deposit_relations(ctx, &[ctx.look_ahead()], &found).await?;

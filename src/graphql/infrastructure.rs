@@ -1,13 +1,12 @@
 //! Infrastructure: roads, railways, pipelines, power lines, ports.
 
 use super::common::{
-    SpatialFilterInput, SpatialOrderBy, catalog, connection, geometry_input, nearest_within, parse_id, point_input,
-    spatial_params, viewer, whole_set,
+    FEATURE_COLLECTION_COMPLEXITY, SpatialFilterInput, SpatialOrderBy, catalog, connection, distance_input,
+    feature_collection, nearest_within, parse_id, point_input, spatial_params, viewer, whole_set,
 };
 use super::reference::patch;
 use super::scalars::GeoJson;
 use crate::domain::{self, InfrastructureDraft, InfrastructureFilter, ListParams, to_geojson};
-use crate::spatial;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
@@ -58,8 +57,8 @@ impl Infrastructure {
         self.0.fields.length_km
     }
     /// Geodesic distance in metres from this infrastructure to a geometry (0 if they meet).
-    async fn distance_m(&self, to: GeoJson) -> Result<f64> {
-        Ok(spatial::distance_m(&self.0.fields.geometry, &geometry_input("to", &to)?))
+    async fn distance_m(&self, ctx: &Context<'_>, to: GeoJson) -> Result<f64> {
+        Ok(distance_input(ctx, &self.0.fields.geometry, &to).await?)
     }
     async fn capacity(&self) -> Option<f64> {
         self.0.fields.capacity
@@ -110,10 +109,11 @@ impl InfrastructureListExtras {
         self.total
     }
     /// Every record matching the filter (not only this page) as one GeoJSON FeatureCollection.
+    #[graphql(complexity = "FEATURE_COLLECTION_COMPLEXITY")]
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
-        let params = whole_set(ctx, &self.params, self.total)?;
+        let (params, _turn) = whole_set(ctx, &self.params, self.total).await?;
         let items = catalog(ctx)?.infrastructures(&self.filter, &params).await?.items;
-        Ok(GeoJson(domain::feature_collection(items.iter().map(domain::infrastructure_feature).collect())))
+        Ok(feature_collection(items, domain::infrastructure_feature).await?)
     }
 }
 
@@ -137,7 +137,7 @@ impl InfrastructureQuery {
     ) -> Result<Connection<String, Infrastructure, InfrastructureListExtras, EmptyFields>> {
         let input = filter.unwrap_or_default();
         let filter = input.to_filter();
-        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by)?;
+        let params = spatial_params(ctx, first, after, input.search.clone(), &input.spatial, order_by).await?;
         let page = catalog(ctx)?.infrastructures(&filter, &params).await?;
         let items = page.items.into_iter().map(Infrastructure).collect();
         let extras = InfrastructureListExtras { total: page.total, filter, params: params.clone() };
@@ -152,9 +152,9 @@ impl InfrastructureQuery {
         #[graphql(default = 10)] limit: i32,
         filter: Option<InfrastructureFilterInput>,
     ) -> Result<Vec<Infrastructure>> {
-        let point = point_input("point", &point)?;
+        let point = point_input(ctx, "point", &point).await?;
         let input = filter.unwrap_or_default();
-        let within = nearest_within(input.search.clone(), &input.spatial)?;
+        let within = nearest_within(ctx, input.search.clone(), &input.spatial).await?;
         let filter = input.to_filter();
         let found = catalog(ctx)?.nearest_infrastructures(point, limit.max(0) as u64, &filter, &within).await?;
         Ok(found.into_iter().map(Infrastructure).collect())

@@ -1,7 +1,10 @@
 //! Layers made from uploaded GIS files: uploads (GraphQL multipart request
 //! spec), previews, import progress, the layers and their features.
 
-use super::common::{SpatialFilterInput, catalog, connection, geometry_input, page, parse_id, viewer, whole_set};
+use super::common::{
+    FEATURE_COLLECTION_COMPLEXITY, SpatialFilterInput, catalog, connection, feature_collection, geometry_input, page,
+    parse_id, viewer, whole_set,
+};
 use super::scalars::GeoJson;
 use crate::domain::{self, AttributeFilter, AttributeTest, LayerDraft, LayerFilter, ListParams, Ordering, to_geojson};
 use crate::error::AppError;
@@ -187,7 +190,7 @@ impl Layer {
         let (offset, limit) = page(ctx, first, after)?;
         let params = ListParams {
             search: None,
-            spatial: input.spatial.to_filters("filter")?,
+            spatial: input.spatial.to_filters(ctx, "filter").await?,
             ordering: Ordering::default(),
             offset,
             limit: Some(limit),
@@ -353,10 +356,11 @@ impl LayerFeatureListExtras {
         self.total
     }
     /// Every feature matching the filter (not only this page) as one GeoJSON FeatureCollection.
+    #[graphql(complexity = "FEATURE_COLLECTION_COMPLEXITY")]
     async fn feature_collection(&self, ctx: &Context<'_>) -> Result<GeoJson> {
-        let params = whole_set(ctx, &self.params, self.total)?;
+        let (params, _turn) = whole_set(ctx, &self.params, self.total).await?;
         let found = catalog(ctx)?.layer_features(viewer(ctx)?, self.layer_id, &self.attributes, &params).await?;
-        Ok(GeoJson(domain::feature_collection(found.items.iter().map(feature_json).collect())))
+        Ok(feature_collection(found.items, feature_json).await?)
     }
 }
 
@@ -714,7 +718,7 @@ impl LayerMutation {
         let actor = viewer(ctx)?;
         actor.require_editor()?;
         let geometry = match &input.geometry {
-            Some(g) => Some(geometry_input("input.geometry", g)?),
+            Some(g) => Some(geometry_input(ctx, "input.geometry", g).await?),
             None => None,
         };
         let properties = match input.properties {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod area;
+mod budget;
 mod common;
 mod deposit;
 mod infrastructure;
@@ -53,6 +54,7 @@ pub fn build_schema(limits: &Limits, auth: Auth, introspection: Introspection, i
     let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        .extension(budget::ResponseSize)
         .data(limits.clone())
         .data(imports)
         .data(auth);
@@ -119,7 +121,18 @@ pub async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let mut request = request;
-    request.data = request_data(catalog, auth, bearer, client_ip).await;
+    // Only a token that is not valid makes the caller anonymous; a token
+    // that could not be checked (the database away) fails the request.
+    let caller = match auth.actor(catalog, bearer).await {
+        Err(err) if !matches!(err, crate::error::AppError::Unauthenticated(_)) => {
+            let error = async_graphql::Error::from(err).into_server_error(async_graphql::Pos::default());
+            return async_graphql::Response::from_errors(vec![error]);
+        }
+        checked => checked,
+    };
+    request.data = data_for(catalog, caller, client_ip);
+    let max_response_bytes = schema.data::<Limits>().map_or(usize::MAX, |l| l.max_response_bytes);
+    request.data.insert(budget::ResponseBudget::new(max_response_bytes));
     let mut response = schema.execute(request).await;
     tag_request_errors(&mut response.errors);
     response
@@ -134,10 +147,14 @@ pub async fn request_data(
     bearer: Option<&str>,
     client_ip: ClientIp,
 ) -> async_graphql::Data {
+    data_for(catalog, auth.actor(catalog, bearer).await, client_ip)
+}
+
+fn data_for(catalog: &Catalog, caller: crate::error::AppResult<Actor>, client_ip: ClientIp) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
     // A bad token fails every field that needs the caller, but not `login`
     // or `refreshToken`, which a client with a stale token must still reach.
-    match auth.actor(catalog, bearer).await {
+    match caller {
         Ok(actor) => data.insert(actor),
         Err(err) => {
             data.insert(Actor::Anonymous);
@@ -155,6 +172,11 @@ pub async fn request_data(
             .delay(LOADER_DELAY),
     );
     data
+}
+
+/// A response that is one error alone, as the HTTP layer sends when it cuts a request.
+pub fn error_response(err: crate::error::AppError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![async_graphql::Error::from(err).into_server_error(Default::default())])
 }
 
 /// Errors async-graphql raises itself (syntax, validation, limits, input

@@ -2,6 +2,7 @@
 
 use crate::auth::Auth;
 use crate::domain::Catalog;
+use crate::error::AppError;
 use crate::graphql::{self, ClientIp, OdgSchema};
 use crate::web::bearer;
 use async_graphql::http::GraphiQLSource;
@@ -23,7 +24,6 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -61,13 +61,20 @@ pub struct HttpOptions {
     pub metrics_token: Option<crate::config::Secret>,
     /// The built web app's directory (`ODG_WEB_DIR`).
     pub web_dir: std::path::PathBuf,
+    /// Longest time one request may take (`ODG_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: Duration,
 }
 
-/// Longest time one request may take before the server answers 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-
 pub fn router(state: AppState, options: HttpOptions) -> Router {
-    let HttpOptions { graphiql, max_body_bytes, max_upload_bytes, cors_origins, metrics_token, web_dir } = options;
+    let HttpOptions {
+        graphiql,
+        max_body_bytes,
+        max_upload_bytes,
+        cors_origins,
+        metrics_token,
+        web_dir,
+        request_timeout,
+    } = options;
     let web_app = webapp::WebApp::open(&web_dir);
     let mut router = Router::new()
         .route("/graphql", get(graphql_get_or_subscribe))
@@ -119,7 +126,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
     }
     router
         .layer(axum::middleware::from_fn_with_state(availability, database_gate))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn_with_state(request_timeout, time_budget))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -129,7 +136,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(axum::middleware::from_fn_with_state(metrics, count_request))
-        // Outermost, so that answers made by the layers above (413, 408)
+        // Outermost, so that answers made by the layers above (413, 503)
         // carry the security and CORS headers too.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -142,6 +149,32 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
             HeaderValue::from_static(API_CSP),
         ))
         .layer(cors(&cors_origins))
+}
+
+/// Cuts a request at its time budget. Dropping the handler's future also
+/// sets the stop flag of any blocking work it awaited (see [`crate::cpu`]),
+/// so that work ends soon after. GraphQL clients get a GraphQL answer,
+/// others the JSON error; both with `extensions.code`/`code` TIMEOUT.
+async fn time_budget(
+    State(budget): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let graphql = request.uri().path() == "/graphql";
+    match tokio::time::timeout(budget, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(budget_secs = budget.as_secs(), "request stopped at its time budget");
+            let err = AppError::Timeout { after: Some(budget) };
+            if !graphql {
+                return err.into_response();
+            }
+            let status = err.status();
+            let mut response = GraphQLResponse::from(graphql::error_response(err)).into_response();
+            *response.status_mut() = status;
+            response
+        }
+    }
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -290,7 +323,7 @@ async fn run(state: &AppState, peer: SocketAddr, headers: &HeaderMap, request: a
     let ip = ClientIp(Some(client_ip(peer.ip(), headers, &state.trusted_proxies)));
     let mut response = graphql::execute(&state.schema, &state.catalog, &state.auth, bearer(headers), ip, request).await;
     name_the_full_disk(&mut response, &state.data_dir);
-    respond(&state.metrics, response)
+    respond(&state.metrics, response).await
 }
 
 /// A full disk is the administrator's to mend: the message says where.
@@ -342,7 +375,7 @@ async fn database_gate(
 /// A request that could not run at all (syntax, validation, limits) is a
 /// 400, as GraphQL over HTTP asks; field errors keep 200 with partial data;
 /// a request that found the database away is a 503 with `Retry-After`.
-fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response) -> Response {
+async fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response) -> Response {
     let away = async_graphql::Value::from("UNAVAILABLE");
     let found_away = response.errors.iter().any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&away));
     for error in &response.errors {
@@ -357,7 +390,13 @@ fn respond(metrics: &crate::metrics::Metrics, response: async_graphql::Response)
     let rejected = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let mut http = GraphQLResponse::from(response).into_response();
+    // Writing out tens of megabytes of JSON takes a core for a while: not
+    // on an async worker (see `crate::cpu`).
+    let written = tokio::task::spawn_blocking(move || GraphQLResponse::from(response).into_response()).await;
+    let mut http = match written {
+        Ok(http) => http,
+        Err(e) => return AppError::Internal(anyhow::anyhow!("writing a GraphQL response: {e}")).into_response(),
+    };
     if found_away {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         http.headers_mut().insert(header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS.into());
@@ -516,6 +555,35 @@ mod tests {
         assert_eq!(client_ip(proxy, &headers, &[]), proxy);
         let stranger: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(client_ip(stranger, &headers, &trusted), stranger);
+    }
+
+    /// A route slower than the budget, behind the budget.
+    async fn cut(path: &str) -> (StatusCode, serde_json::Value) {
+        use tower::ServiceExt;
+        let slow = || async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            "too late"
+        };
+        let app = Router::new()
+            .route("/slow", get(slow))
+            .route("/graphql", get(slow))
+            .layer(axum::middleware::from_fn_with_state(Duration::from_millis(50), time_budget));
+        let request = axum::http::Request::get(path).body(axum::body::Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_budget_gets_a_503_with_a_code() {
+        let (status, body) = cut("/slow").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["code"], "TIMEOUT", "{body}");
+        let (status, body) = cut("/graphql").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
+        assert!(body["data"].is_null(), "{body}");
     }
 
     #[test]

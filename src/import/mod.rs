@@ -17,7 +17,7 @@ mod shapefile;
 pub use crs::Crs;
 
 use crate::spatial::Bbox;
-use geo::{CoordsIter, Validation};
+use geo::CoordsIter;
 use geo_types::Geometry;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -494,8 +494,11 @@ fn check(geometry: Result<Geometry<f64>, String>, crs: &Crs) -> Result<(Geometry
             ));
         }
     }
-    if let Err(problem) = geometry.check_validation() {
-        return Err(format!("invalid geometry: {problem}"));
+    // Imports run in their own task and are not cut by a request's budget.
+    match crate::spatial::validity::check(&geometry, &std::sync::atomic::AtomicBool::new(false)) {
+        Ok(()) => {}
+        Err(crate::spatial::validity::Problem::Invalid(problem)) => return Err(format!("invalid geometry: {problem}")),
+        Err(crate::spatial::validity::Problem::Interrupted) => return Err("validation interrupted".into()),
     }
     let bbox = Bbox::of(&geometry).ok_or("empty geometry")?;
     Ok((geometry, bbox))

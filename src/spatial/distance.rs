@@ -6,6 +6,7 @@
 
 use geo::{Distance, Geodesic, InterpolatePoint, Intersects};
 use geo_types::{Geometry, Point};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Golden-section steps: each keeps 61.8 % of the interval, so 48 steps
 /// narrow a 1 000 km edge to well under a millimetre.
@@ -24,19 +25,25 @@ const GOLDEN_STEPS: usize = 48;
 /// assert!((d - 43_300.0).abs() < 500.0, "{d}");
 /// ```
 pub fn distance_m(a: &Geometry<f64>, b: &Geometry<f64>) -> f64 {
+    distance_m_unless(a, b, &AtomicBool::new(false)).unwrap_or(f64::INFINITY)
+}
+
+/// [`distance_m`], giving up (`None`) once `stop` is set: the cost is the
+/// product of the two vertex counts, seconds for two large geometries.
+pub fn distance_m_unless(a: &Geometry<f64>, b: &Geometry<f64>, stop: &AtomicBool) -> Option<f64> {
     if a.intersects(b) {
-        return 0.0;
+        return Some(0.0);
     }
     let chains_a = chains(a);
     let chains_b = chains(b);
     let mut best = f64::INFINITY;
     for ca in &chains_a {
         for cb in &chains_b {
-            best = best.min(vertices_to_chain(ca, cb, best));
-            best = best.min(vertices_to_chain(cb, ca, best));
+            best = best.min(vertices_to_chain(ca, cb, best, stop)?);
+            best = best.min(vertices_to_chain(cb, ca, best, stop)?);
         }
     }
-    best
+    Some(best)
 }
 
 /// The geometry as chains of vertices: a point is a chain of one, a line
@@ -64,8 +71,11 @@ fn chains(geometry: &Geometry<f64>) -> Vec<Vec<Point<f64>>> {
 
 /// Least distance from the vertices of `from` to the edges of `to`,
 /// skipping edges that cannot beat `best`.
-fn vertices_to_chain(from: &[Point<f64>], to: &[Point<f64>], mut best: f64) -> f64 {
+fn vertices_to_chain(from: &[Point<f64>], to: &[Point<f64>], mut best: f64, stop: &AtomicBool) -> Option<f64> {
     for p in from {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
         if to.len() == 1 {
             best = best.min(Geodesic.distance(*p, to[0]));
             continue;
@@ -74,7 +84,7 @@ fn vertices_to_chain(from: &[Point<f64>], to: &[Point<f64>], mut best: f64) -> f
             best = best.min(point_to_edge_m(*p, edge[0], edge[1], best));
         }
     }
-    best
+    Some(best)
 }
 
 /// Geodesic distance from `p` to the geodesic edge a–b, or a value ≥ `best`

@@ -7,10 +7,12 @@
 mod bbox;
 mod distance;
 mod measures;
+mod sweep;
 pub mod thinning;
+pub mod validity;
 
 pub use bbox::Bbox;
-pub use distance::distance_m;
+pub use distance::{distance_m, distance_m_unless};
 pub use measures::{area_km2, length_km};
 
 /// Longitude/latitude → Web Mercator as a fraction of the world (0..1 for

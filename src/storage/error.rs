@@ -39,6 +39,13 @@ pub enum StorageError {
     Unavailable(String),
     #[error("database error: {0}")]
     Db(DbErr),
+    /// The exact spatial tests of a list were given up: nobody awaited them
+    /// any more (the request's time budget ran out).
+    #[error("spatial tests interrupted")]
+    Interrupted,
+    /// The exact spatial tests of a list failed off the async workers.
+    #[error(transparent)]
+    Job(#[from] crate::cpu::Failed),
 }
 
 /// Whether a database error says the database cannot serve now: no pooled

@@ -5,13 +5,15 @@ use super::error::StorageResult;
 use super::{Backend, geometry, text};
 use crate::domain::{Direction, ListParams, Ordering, SortKey, SpatialFilter};
 use crate::spatial::{self, Bbox};
-use geo::{Intersects, Within};
+use geo::{Intersects, PreparedGeometry, Relate, Within};
 use geo_types::Geometry;
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait, Value,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 /// A table with the columns every list uses.
 pub(super) trait Listed: EntityTrait {
@@ -109,7 +111,7 @@ pub(super) async fn list_features<E: Spatial>(
     params: &ListParams,
 ) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)>
 where
-    E::Model: Sync,
+    E::Model: Sync + 'static,
 {
     let mut select = searched::<E>(condition, params.search.as_deref());
     if let Some(after) = params.after_id {
@@ -161,15 +163,18 @@ fn decode_all<E: Spatial>(rows: Vec<E::Model>) -> StorageResult<Vec<(E::Model, G
 /// Memory holds the page, not the candidates: each row is decoded, tested
 /// and dropped unless it falls in the page. Ordered by distance, only
 /// (distance, id) of each match is kept; the page's rows are read after.
+///
+/// The tests run on blocking threads, a chunk of rows at a time: against a
+/// filter geometry of thousands of vertices they cost seconds over a large
+/// table, which must not hold the async workers (see [`crate::cpu`]).
 async fn sqlite_refined<E: Spatial>(
     db: &DatabaseConnection,
     mut select: Select<E>,
     params: &ListParams,
 ) -> StorageResult<(Vec<(E::Model, Geometry<f64>)>, u64)>
 where
-    E::Model: Sync,
+    E::Model: Sync + 'static,
 {
-    use futures_util::TryStreamExt;
     if !params.spatial.is_empty() {
         let Some(window) = params.spatial.iter().map(SpatialFilter::search_box).try_fold(WORLD, intersect) else {
             return Ok((Vec::new(), 0));
@@ -180,16 +185,17 @@ where
     }
     let start = params.offset;
     let end = params.limit.map_or(u64::MAX, |limit| start.saturating_add(limit));
-    let matching = |model: &E::Model| -> StorageResult<Option<Geometry<f64>>> {
-        let geom = geometry::decode(E::TABLE, E::id_of(model), E::wkb_of(model))?;
-        Ok(params.spatial.iter().all(|f| matches(&geom, f)).then_some(geom))
+    let target = match &params.ordering {
+        Ordering::DistanceTo(target) => Some(target.clone()),
+        Ordering::By(..) => None,
     };
-    if let Ordering::DistanceTo(target) = &params.ordering {
+    let tests = Arc::new(Tests::new(params.spatial.clone(), target));
+    if tests.target.is_some() {
         let mut found: Vec<(f64, i64)> = Vec::new();
-        let mut rows = select.stream(db).await?;
-        while let Some(model) = rows.try_next().await? {
-            if let Some(geom) = matching(&model)? {
-                found.push((spatial::distance_m(&geom, target), E::id_of(&model)));
+        let mut rows = Chunks::new(select.stream(db).await?);
+        while let Some(chunk) = rows.next().await? {
+            for (model, _, distance) in tests.clone().run::<E>(chunk).await? {
+                found.push((distance.unwrap_or(f64::INFINITY), E::id_of(&model)));
             }
         }
         drop(rows);
@@ -211,19 +217,124 @@ where
         return decode_all::<E>(rows).map(|d| (d, total));
     }
     let (key, direction) = plain_order(&params.ordering);
-    let mut rows = ordered(select, key, direction).stream(db).await?;
+    let mut rows = Chunks::new(ordered(select, key, direction).stream(db).await?);
     let (mut total, mut kept) = (0u64, Vec::new());
-    while let Some(model) = rows.try_next().await? {
-        let Some(geom) = matching(&model)? else { continue };
-        if (start..end).contains(&total) {
-            kept.push((model, geom));
-        }
-        total += 1;
-        if params.skip_total && total >= end {
-            return Ok((kept, 0));
+    while let Some(chunk) = rows.next().await? {
+        for (model, geom, _) in tests.clone().run::<E>(chunk).await? {
+            if (start..end).contains(&total) {
+                kept.push((model, geom));
+            }
+            total += 1;
+            if params.skip_total && total >= end {
+                return Ok((kept, 0));
+            }
         }
     }
     Ok((kept, if params.skip_total { 0 } else { total }))
+}
+
+/// Rows tested together off the async workers: enough to make the hand-off
+/// cheap, few enough that memory still holds little more than the page.
+const CHUNK_ROWS: usize = 256;
+
+/// A row stream, read a chunk at a time.
+struct Chunks<S> {
+    rows: S,
+    done: bool,
+}
+
+impl<S, M> Chunks<S>
+where
+    S: futures_util::Stream<Item = Result<M, sea_orm::DbErr>> + Unpin,
+{
+    fn new(rows: S) -> Self {
+        Chunks { rows, done: false }
+    }
+
+    async fn next(&mut self) -> StorageResult<Option<Vec<M>>> {
+        use futures_util::TryStreamExt;
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        while !self.done && chunk.len() < CHUNK_ROWS {
+            match self.rows.try_next().await? {
+                Some(row) => chunk.push(row),
+                None => self.done = true,
+            }
+        }
+        Ok((!chunk.is_empty()).then_some(chunk))
+    }
+}
+
+/// The exact tests of a list, shared by the chunks of one query.
+struct Tests {
+    filters: Vec<SpatialFilter>,
+    /// Distance to this geometry is measured for each matching row.
+    target: Option<Geometry<f64>>,
+    /// Whether the tests are worth a slot for heavy work: against large
+    /// geometries they are, against a box or a point they are not.
+    heavy: bool,
+}
+
+impl Tests {
+    fn new(filters: Vec<SpatialFilter>, target: Option<Geometry<f64>>) -> Tests {
+        use geo::CoordsIter;
+        let vertices = |g: &Geometry<f64>| g.coords_count();
+        let of_filters: usize = filters
+            .iter()
+            .map(|f| match f {
+                SpatialFilter::Bbox(_) => 4,
+                SpatialFilter::Intersects(g)
+                | SpatialFilter::Within(g)
+                | SpatialFilter::DWithin { geometry: g, .. } => vertices(g),
+            })
+            .sum();
+        let heavy = of_filters + target.as_ref().map_or(0, vertices) >= crate::cpu::HEAVY_VERTICES;
+        Tests { filters, target, heavy }
+    }
+
+    /// The rows of `chunk` that pass every filter, with their geometry and
+    /// their distance to the target, in the chunk's order.
+    async fn run<E: Spatial>(
+        self: Arc<Self>,
+        chunk: Vec<E::Model>,
+    ) -> StorageResult<Vec<(E::Model, Geometry<f64>, Option<f64>)>>
+    where
+        E::Model: 'static,
+    {
+        let heavy = self.heavy;
+        let work = move |stop: &AtomicBool| {
+            // A `within` test of a line or polygon is a DE-9IM relate,
+            // which builds the filter's graph and index each time: once per
+            // chunk instead (the prepared form cannot cross threads).
+            let mut prepared: Vec<Option<PreparedGeometry<'_, &Geometry<f64>>>> =
+                self.filters.iter().map(|_| None).collect();
+            let mut out = Vec::new();
+            for model in chunk {
+                if stop.load(Relaxed) {
+                    return Err(super::StorageError::Interrupted);
+                }
+                let geom = geometry::decode(E::TABLE, E::id_of(&model), E::wkb_of(&model))?;
+                let pass = self.filters.iter().zip(prepared.iter_mut()).all(|(filter, prepared)| match filter {
+                    SpatialFilter::Within(area) if relates(area, &geom) => {
+                        // `geom.is_within(area)` is exactly this test, unprepared.
+                        prepared.get_or_insert_with(|| PreparedGeometry::from(area)).relate(&geom).is_contains()
+                    }
+                    other => matches(&geom, other),
+                });
+                if !pass {
+                    continue;
+                }
+                let distance = match &self.target {
+                    Some(target) => {
+                        Some(spatial::distance_m_unless(&geom, target, stop).ok_or(super::StorageError::Interrupted)?)
+                    }
+                    None => None,
+                };
+                out.push((model, geom, distance));
+            }
+            Ok(out)
+        };
+        if heavy { crate::cpu::heavy(work).await? } else { crate::cpu::light(work).await? }
+    }
 }
 
 const WORLD: Bbox = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
@@ -236,6 +347,13 @@ fn intersect(a: Bbox, b: Bbox) -> Option<Bbox> {
         max_lat: a.max_lat.min(b.max_lat),
     };
     (out.min_lon <= out.max_lon && out.min_lat <= out.max_lat).then_some(out)
+}
+
+/// Whether `geo` decides `row.is_within(area)` with a DE-9IM relate (and
+/// not with a point-in-polygon test): a polygonal area, a row not of points.
+fn relates(area: &Geometry<f64>, row: &Geometry<f64>) -> bool {
+    matches!(area, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
+        && !matches!(row, Geometry::Point(_) | Geometry::MultiPoint(_))
 }
 
 /// The exact test, with the same semantics as the PostGIS predicate.

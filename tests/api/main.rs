@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod bounds;
 mod conformance;
 mod deploy;
 mod disk_full;
