@@ -12,6 +12,28 @@ const LON_NAMES: &[&str] = &["lon", "lng", "long", "longitude", "x", "coord_x", 
 const LAT_NAMES: &[&str] = &["lat", "latitude", "y", "coord_y", "coordy"];
 const WKT_NAMES: &[&str] = &["wkt", "geometry", "geom", "the_geom", "geometrie", "wkt_geom", "geometry_wkt", "odg_wkt"];
 
+/// Deepest parenthesis nesting a WKT cell may have: a MULTIPOLYGON needs 3,
+/// a GEOMETRYCOLLECTION one more a level. The WKT parser recurses once a
+/// level, and a cell of 100 000 nested collections overflowed the reader's
+/// stack, which aborts the whole server.
+const MAX_WKT_NESTING: usize = 32;
+
+/// The deepest parenthesis nesting of `text`.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 enum Geometry {
     LonLat { lon: usize, lat: usize },
     Wkt(usize),
@@ -168,6 +190,8 @@ impl FeatureReader for CsvReader {
                     let text = cell(column);
                     if text.trim().is_empty() {
                         Err("empty geometry".to_owned())
+                    } else if nesting(&text) > MAX_WKT_NESTING {
+                        Err(format!("WKT nested deeper than {MAX_WKT_NESTING} parentheses"))
                     } else {
                         geo_types::Geometry::<f64>::try_from_wkt_str(text.trim()).map_err(|e| format!("not WKT: {e}"))
                     }
@@ -188,6 +212,34 @@ impl FeatureReader for CsvReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wkt_nested_too_deep_skips_its_feature_instead_of_overflowing_the_stack() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deep.csv");
+        let deep = format!("{}POINT(1 2){}", "GEOMETRYCOLLECTION(".repeat(100_000), ")".repeat(100_000));
+        let fine = format!("{}POINT(1 2){}", "GEOMETRYCOLLECTION(".repeat(31), ")".repeat(31));
+        std::fs::write(&path, format!("id;wkt\n1;{deep}\n2;{fine}\n")).unwrap();
+        let mut reader = CsvReader::open(&path, Blame::new("deep.csv")).unwrap();
+        let mut geometries = Vec::new();
+        // The server's stack for readers (tokio's blocking threads).
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                reader.read(&mut |f| {
+                    geometries.push(f.geometry.map(|_| ()));
+                    Ok(())
+                })?;
+                Ok::<_, ImportError>(geometries)
+            })
+            .unwrap()
+            .join()
+            .map(|read| {
+                let geometries = read.unwrap();
+                assert_eq!(geometries, [Err("WKT nested deeper than 32 parentheses".to_owned()), Ok(())]);
+            })
+            .unwrap();
+    }
 
     #[test]
     fn the_delimiter_is_the_one_that_splits_the_header() {

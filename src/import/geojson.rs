@@ -165,11 +165,26 @@ fn to_raw(value: Value, location: String) -> Result<RawFeature, (String, String)
         None | Some(Value::Null) => Err("no geometry".to_owned()),
         Some(g) => serde_json::from_value::<geojson::Geometry>(g)
             .map_err(|e| format!("not a GeoJSON geometry: {}", strip_position(&e)))
-            .and_then(|g| {
-                geo_types::Geometry::<f64>::try_from(&g.value).map_err(|e| format!("unusable geometry: {e}"))
+            .and_then(|g| match short_position(&g.value) {
+                true => Err("a position has fewer than two numbers (longitude, latitude)".to_owned()),
+                false => geo_types::Geometry::<f64>::try_from(&g.value).map_err(|e| format!("unusable geometry: {e}")),
             }),
     };
     Ok(RawFeature { geometry, properties, source_id, location })
+}
+
+/// Whether a position has fewer than two numbers: the geojson crate parses
+/// `[13.2]` as a position, then panics converting it (it indexes `[1]`).
+fn short_position(value: &geojson::GeometryValue) -> bool {
+    use geojson::GeometryValue as V;
+    let short = |p: &geojson::Position| p.as_slice().len() < 2;
+    match value {
+        V::Point { coordinates } => short(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => coordinates.iter().any(short),
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => coordinates.iter().flatten().any(short),
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().any(short),
+        V::GeometryCollection { geometries } => geometries.iter().any(|g| short_position(&g.value)),
+    }
 }
 
 struct TopLevel<'s, 'a, 'b> {
@@ -225,5 +240,52 @@ impl<'de> Visitor<'de> for Features<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geometries(path: &Path, line_delimited: bool) -> Vec<Result<geo_types::Geometry<f64>, String>> {
+        let mut reader = GeoJsonReader::open(path, Blame::new("t.geojson"), line_delimited);
+        let mut out = Vec::new();
+        reader
+            .read(&mut |f| {
+                out.push(f.geometry);
+                Ok(())
+            })
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_position_of_one_number_skips_its_feature_instead_of_panicking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.geojsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[13.2]}}"#,
+                "\n",
+                r#"{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[13,-1],[13.1],[13,-1.1],[13,-1]]]}}"#,
+                "\n",
+                r#"{"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[{"type":"MultiPoint","coordinates":[[1,2],[]]}]}}"#,
+                "\n",
+                r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[13.2,-1.5]}}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let read = geometries(&path, true);
+        let why = "a position has fewer than two numbers (longitude, latitude)";
+        // A Point's own position the geojson crate checks; those inside arrays it does not.
+        assert!(read[0].as_ref().is_err_and(|e| e.contains("two or more")), "{:?}", read[0]);
+        assert_eq!(read[1..3], [Err(why.to_owned()), Err(why.to_owned())]);
+        assert!(read[3].is_ok());
+        // The file the fuzz harness found: a ring's last position cut to one number.
+        let found = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/geojson/regressions/one-number-position.geojson");
+        assert_eq!(geometries(&found, false).iter().filter(|g| g.as_ref().is_err_and(|e| e == why)).count(), 1);
     }
 }

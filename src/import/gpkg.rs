@@ -102,6 +102,24 @@ struct Layout {
 
 async fn layout(conn: &mut SqliteConnection, blame: &Blame) -> Result<Layout, ImportError> {
     let broken = |e: sea_orm::sqlx::Error| blame.file(reason(&e));
+    // sqlx's SQLite driver panics on a declared type or a name that is not
+    // UTF-8, in its worker thread, and the caller then waits for ever: the
+    // schema is read as bytes (expressions have no declared type) and checked first.
+    type SchemaRow = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+    let schema: Vec<SchemaRow> = sea_orm::sqlx::query_as(
+        "SELECT CAST(name AS BLOB), CAST(tbl_name AS BLOB), CAST(sql AS BLOB) FROM sqlite_master",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(broken)?;
+    for (name, table, sql) in &schema {
+        if [name, table, sql].into_iter().flatten().any(|text| std::str::from_utf8(text).is_err()) {
+            let name = String::from_utf8_lossy(name.as_deref().unwrap_or_default()).into_owned();
+            return Err(blame.file(format!(
+                "the GeoPackage is damaged: the definition of `{name}` is not UTF-8 text (SQLite schema)"
+            )));
+        }
+    }
     let tables: Vec<String> = sea_orm::sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
         .fetch_all(&mut *conn)
         .await
@@ -344,6 +362,20 @@ impl FeatureReader for GpkgReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schema_that_is_not_utf8_is_refused_instead_of_hanging_the_reader() {
+        // Found by the fuzz harness: `NOT NULL` of gpkg_contents.table_name
+        // with a byte changed; sqlx's worker panicked and open() never returned.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gpkg/regressions/schema-not-utf8.gpkg");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(GpkgReader::open(&path, Blame::new("schema-not-utf8.gpkg")).map(|_| ()));
+        });
+        let result = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("open() ends");
+        let e = result.unwrap_err();
+        assert!(e.message.contains("`gpkg_contents` is not UTF-8"), "{e}");
+    }
 
     #[test]
     fn geopackage_binary_is_decoded_past_its_envelope() {

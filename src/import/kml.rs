@@ -7,6 +7,7 @@ use super::{Blame, Crs, Emit, FeatureReader, Format, ImportError, ImportLimits, 
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use quick_xml::events::Event;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -14,28 +15,90 @@ pub struct KmlReader {
     blame: Blame,
     path: PathBuf,
     kmz: bool,
+    /// The root document's name in the KMZ.
+    root: String,
+    /// Every other `.kml` of a KMZ, by its name in the archive: read when a
+    /// NetworkLink of a document read links to it (GDAL's LIBKML driver
+    /// writes a `doc.kml` that only links to `layers/<layer>.kml`).
+    linked: HashMap<String, PathBuf>,
     /// Holds the KML extracted from a KMZ.
     _dir: Option<tempfile::TempDir>,
 }
 
 impl KmlReader {
     pub fn open(path: &Path, blame: Blame) -> Result<KmlReader, ImportError> {
-        Ok(KmlReader { blame, path: path.to_path_buf(), kmz: false, _dir: None })
+        Ok(KmlReader {
+            blame,
+            path: path.to_path_buf(),
+            kmz: false,
+            root: String::new(),
+            linked: HashMap::new(),
+            _dir: None,
+        })
     }
 
     pub fn open_kmz(path: &Path, blame: Blame, limits: &ImportLimits) -> Result<KmlReader, ImportError> {
         let mut archive = Archive::open(path, blame.clone(), limits)?;
         let names = archive.names();
+        let is_kml = |n: &&String| n.to_ascii_lowercase().ends_with(".kml");
         let kml = names
             .iter()
             .find(|n| n.eq_ignore_ascii_case("doc.kml"))
-            .or_else(|| names.iter().find(|n| n.to_ascii_lowercase().ends_with(".kml")))
+            .or_else(|| names.iter().find(is_kml))
             .cloned()
             .ok_or_else(|| blame.file("the KMZ holds no .kml document"))?;
         let dir = tempfile::tempdir().map_err(|e| blame.file(format!("cannot make a temporary directory: {e}")))?;
         let target = archive.extract(&kml, &dir.path().join("doc.kml"))?;
-        Ok(KmlReader { blame, path: target, kmz: true, _dir: Some(dir) })
+        // Within the archive's limits (entries, uncompressed bytes), like the root.
+        let mut linked = HashMap::new();
+        for (i, name) in names.iter().filter(is_kml).filter(|n| **n != kml).enumerate() {
+            let path = archive.extract(name, &dir.path().join(format!("linked-{i}.kml")))?;
+            linked.insert(name.clone(), path);
+        }
+        Ok(KmlReader { blame, path: target, kmz: true, root: kml, linked, _dir: Some(dir) })
     }
+}
+
+/// Errors in a document: those of a linked one say which document.
+struct DocumentBlame<'a> {
+    blame: &'a Blame,
+    document: Option<&'a str>,
+}
+
+impl DocumentBlame<'_> {
+    fn file(&self, message: impl Into<String>) -> ImportError {
+        match self.document {
+            None => self.blame.file(message),
+            Some(document) => self.blame.at(document, message),
+        }
+    }
+    fn at(&self, location: impl Into<String>, message: impl Into<String>) -> ImportError {
+        match self.document {
+            None => self.blame.at(location, message),
+            Some(document) => self.blame.at(format!("{document}, {}", location.into()), message),
+        }
+    }
+}
+
+/// The archive name `href` stands for, relative to the document `from`;
+/// `None` for a URL or a path leaving the archive.
+fn resolve(from: &str, href: &str) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() || href.contains(':') || href.starts_with('/') || href.starts_with('\\') {
+        return None;
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in href.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The Placemark being read.
@@ -104,8 +167,41 @@ impl FeatureReader for KmlReader {
         true
     }
 
+    /// The document, then those its NetworkLinks link to within a KMZ (each once).
     fn read(&mut self, emit: &mut Emit<'_>) -> Result<(), ImportError> {
-        let file = std::fs::File::open(&self.path).map_err(|e| self.blame.file(format!("cannot read: {e}")))?;
+        let mut count = 0u64;
+        let mut queue = vec![(self.root.clone(), self.path.clone())];
+        let mut seen = vec![self.root.clone()];
+        while let Some((name, path)) = queue.pop() {
+            let mut links = Vec::new();
+            self.read_document(&path, &name, emit, &mut count, &mut links)?;
+            // In document order: the queue is a stack.
+            for link in links.iter().rev() {
+                if let Some(target) = resolve(&name, link).filter(|t| !seen.contains(t))
+                    && let Some(path) = self.linked.get(&target)
+                {
+                    seen.push(target.clone());
+                    queue.push((target, path.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl KmlReader {
+    /// Reads one document; `links` gets the hrefs of its NetworkLinks.
+    fn read_document(
+        &self,
+        path: &Path,
+        name: &str,
+        emit: &mut Emit<'_>,
+        count: &mut u64,
+        links: &mut Vec<String>,
+    ) -> Result<(), ImportError> {
+        // Errors in a linked document say which one.
+        let blame = DocumentBlame { blame: &self.blame, document: (name != self.root).then_some(name) };
+        let file = std::fs::File::open(path).map_err(|e| blame.file(format!("cannot read: {e}")))?;
         let mut xml = quick_xml::Reader::from_reader(BufReader::with_capacity(256 * 1024, file));
         xml.config_mut().trim_text(true);
         let mut buffer = Vec::new();
@@ -113,7 +209,6 @@ impl FeatureReader for KmlReader {
         let mut stack: Vec<String> = Vec::new();
         let mut folders: Vec<String> = Vec::new();
         let mut placemark: Option<Placemark> = None;
-        let mut count = 0u64;
         let mut text = String::new();
         // `name` attribute of the open Data or SimpleData element.
         let mut data_name: Option<String> = None;
@@ -122,13 +217,16 @@ impl FeatureReader for KmlReader {
             let position = xml.buffer_position();
             let event = xml
                 .read_event_into(&mut buffer)
-                .map_err(|e| self.blame.at(format!("byte {position}"), format!("not well-formed XML: {e}")))?;
+                .map_err(|e| blame.at(format!("byte {position}"), format!("not well-formed XML: {e}")))?;
             match event {
                 Event::Start(e) => {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                     text.clear();
+                    // Without the duplicate check, which compares each attribute with all
+                    // before it: 20 000 attributes on a Placemark took seconds.
                     let attribute = |key: &str| {
                         e.attributes()
+                            .with_checks(false)
                             .flatten()
                             .find(|a| a.key.local_name().as_ref() == key.as_bytes())
                             .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
@@ -149,7 +247,10 @@ impl FeatureReader for KmlReader {
                     if name == "SimpleData"
                         && let (Some(p), Some(key)) = (
                             placemark.as_mut(),
-                            e.attributes().flatten().find(|a| a.key.local_name().as_ref() == b"name"),
+                            e.attributes()
+                                .with_checks(false)
+                                .flatten()
+                                .find(|a| a.key.local_name().as_ref() == b"name"),
                         )
                     {
                         let key = String::from_utf8_lossy(&key.value).into_owned();
@@ -157,9 +258,8 @@ impl FeatureReader for KmlReader {
                     }
                 }
                 Event::Text(t) => {
-                    let piece = t
-                        .unescape()
-                        .map_err(|e| self.blame.at(format!("byte {position}"), format!("bad XML text: {e}")))?;
+                    let piece =
+                        t.unescape().map_err(|e| blame.at(format!("byte {position}"), format!("bad XML text: {e}")))?;
                     text.push_str(&piece);
                 }
                 Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
@@ -175,6 +275,13 @@ impl FeatureReader for KmlReader {
                         }
                         ("Folder", _) => {
                             folders.pop();
+                        }
+                        ("href", _)
+                            if matches!(parent, "Link" | "Url")
+                                && stack.len() >= 2
+                                && stack[stack.len() - 2] == "NetworkLink" =>
+                        {
+                            links.push(value);
                         }
                         ("name" | "description", Some(p)) if parent == "Placemark" => {
                             p.properties.insert(name.clone(), Value::String(value.trim().to_owned()));
@@ -216,7 +323,7 @@ impl FeatureReader for KmlReader {
                         }
                         ("Placemark", Some(_)) => {
                             let mut p = placemark.take().expect("open placemark");
-                            count += 1;
+                            *count += 1;
                             let geometry = p.geometry();
                             let label = p.properties.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
                             if !folders.is_empty() {
@@ -225,9 +332,9 @@ impl FeatureReader for KmlReader {
                                 p.properties.insert("folder".into(), Value::String(path.join(" / ")));
                             }
                             let location = if label.is_empty() {
-                                format!("placemark {count}")
+                                format!("placemark {}", *count)
                             } else {
-                                format!("placemark {count} \"{label}\"")
+                                format!("placemark {} \"{label}\"", *count)
                             };
                             emit(RawFeature { geometry, properties: p.properties, source_id: p.id, location })?;
                         }
@@ -236,7 +343,7 @@ impl FeatureReader for KmlReader {
                 }
                 Event::Eof => {
                     if !stack.is_empty() {
-                        return Err(self.blame.file(format!(
+                        return Err(blame.file(format!(
                             "the XML ends inside <{}>: the file is truncated",
                             stack.last().expect("non-empty")
                         )));
@@ -248,7 +355,7 @@ impl FeatureReader for KmlReader {
             buffer.clear();
         }
         if !saw_kml {
-            return Err(self.blame.file("not a KML document (no <kml> element)"));
+            return Err(blame.file("not a KML document (no <kml> element)"));
         }
         Ok(())
     }
@@ -257,6 +364,61 @@ impl FeatureReader for KmlReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_placemark_with_many_attributes_is_read_in_linear_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.kml");
+        let attributes: Vec<String> = (0..100_000).map(|i| format!("a{i}=\"1\"")).collect();
+        std::fs::write(
+            &path,
+            format!(
+                "<kml><Placemark {} id=\"p\"><SimpleData {} name=\"k\"/><Point><coordinates>13.2,-1.5</coordinates></Point></Placemark></kml>",
+                attributes.join(" "),
+                attributes.join(" ")
+            ),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let mut ids = Vec::new();
+        KmlReader::open(&path, Blame::new("t.kml"))
+            .unwrap()
+            .read(&mut |f| {
+                ids.push((f.source_id, f.properties.contains_key("k")));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(ids, [(Some("p".to_owned()), true)]);
+        // Minutes with the duplicate check (quadratic).
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn network_links_resolve_within_the_archive_only() {
+        assert_eq!(resolve("doc.kml", "layers/a.kml").as_deref(), Some("layers/a.kml"));
+        assert_eq!(resolve("layers/a.kml", "../b.kml").as_deref(), Some("b.kml"));
+        assert_eq!(resolve("layers/a.kml", "./c/./d.kml").as_deref(), Some("layers/c/d.kml"));
+        assert_eq!(resolve("doc.kml", "../outside.kml"), None);
+        assert_eq!(resolve("doc.kml", "https://example.org/a.kml"), None);
+        assert_eq!(resolve("doc.kml", "/etc/a.kml"), None);
+    }
+
+    #[test]
+    fn a_kmz_written_by_gdal_libkml_is_read_through_its_network_link() {
+        // doc.kml holds only a NetworkLink to layers/deposits.kml, as GDAL's LIBKML driver writes it.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kmz/deposits.kmz");
+        let mut reader =
+            KmlReader::open_kmz(&path, Blame::new("deposits.kmz"), &crate::import::ImportLimits::default()).unwrap();
+        let mut names = Vec::new();
+        reader
+            .read(&mut |f| {
+                names.push(f.properties["nom"].as_str().unwrap_or_default().to_owned());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(names.len(), 7, "{names:?}");
+        assert_eq!(names[0], "Mékambo – Bélinga");
+    }
 
     #[test]
     fn coordinate_tuples_are_read_with_or_without_altitude() {

@@ -131,6 +131,40 @@ fn json_of(value: FieldValue) -> Value {
     }
 }
 
+/// A .dbf record's values as JSON, in field order.
+struct Row(Vec<Value>);
+
+impl dbase::ReadableRecord for Row {
+    /// A date the dBASE reader refuses is null: GDAL and ArcGIS write a
+    /// missing date as `00000000`, which is no date.
+    fn read_using<S, M>(fields: &mut dbase::FieldIterator<S, M>) -> Result<Self, dbase::FieldError>
+    where
+        S: Read + Seek,
+        M: Read + Seek,
+    {
+        let mut values = Vec::new();
+        loop {
+            match fields.read_next_field() {
+                Ok(field) => values.push(json_of(field.value)),
+                Err(e) => match e.kind() {
+                    dbase::ErrorKind::EndOfRecord => return Ok(Row(values)),
+                    // The field's bytes were read: the next field follows.
+                    dbase::ErrorKind::InvalidDate(_) => values.push(Value::Null),
+                    _ => return Err(e),
+                },
+            }
+        }
+    }
+}
+
+/// The error in words: the dBASE reader's is shown, not its debug form.
+fn reason(e: &shapefile::Error) -> String {
+    match e {
+        shapefile::Error::DbaseError(e) => format!("in the .dbf: {e}"),
+        e => e.to_string(),
+    }
+}
+
 /// Whole numbers stay integers, so a DBF `N(10,0)` reads as an integer.
 fn number(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.0e15 { Value::from(f as i64) } else { Value::from(f) }
@@ -154,9 +188,10 @@ impl FeatureReader for ShapefileReader {
         let open = |p: &Path| File::open(p).map(BufReader::new).map_err(|e| self.blame.file(e.to_string()));
         let shapes = shapefile::ShapeReader::with_shx(open(&self.shp)?, open(&self.shx)?)
             .map_err(|e| self.blame.at(".shp", format!("not a valid shapefile: {e}")))?;
-        let table =
-            dbase::Reader::new_with_encoding(open(&self.dbf)?, dbase::encoding::EncodingRs::from(self.encoding))
-                .map_err(|e| self.blame.at(".dbf", format!("not a valid dBASE table: {e}")))?;
+        let table = dbase::ReaderBuilder::new()
+            .with_encoding(dbase::encoding::EncodingRs::from(self.encoding))
+            .build(open(&self.dbf)?)
+            .map_err(|e| self.blame.at(".dbf", format!("not a valid dBASE table: {e}")))?;
         let field_names: Vec<String> = table.fields().iter().map(|f| f.name().to_owned()).collect();
         let shape_count = shapes.shape_count().map_err(|e| self.blame.at(".shx", e.to_string()))?;
         let record_count = table.header().num_records as usize;
@@ -166,20 +201,67 @@ impl FeatureReader for ShapefileReader {
             )));
         }
         let mut reader = shapefile::Reader::new(shapes, table);
-        for (index, item) in reader.iter_shapes_and_records().enumerate() {
+        for (index, item) in reader.iter_shapes_and_records_as::<shapefile::Shape, Row>().enumerate() {
             let location = format!("record {}", index + 1);
-            let (shape, mut record) = item.map_err(|e| self.blame.at(location.clone(), format!("unreadable: {e}")))?;
+            let (shape, Row(values)) =
+                item.map_err(|e| self.blame.at(location.clone(), format!("unreadable: {}", reason(&e))))?;
             let geometry = match shape {
                 shapefile::Shape::NullShape => Err("null shape".to_owned()),
                 shape => geo_types::Geometry::<f64>::try_from(shape).map_err(|e| format!("unusable shape: {e}")),
             };
             let mut properties = Map::new();
-            for name in &field_names {
-                let value = record.remove(name).map(json_of).unwrap_or(Value::Null);
+            for (name, value) in field_names.iter().zip(values.into_iter().chain(std::iter::repeat(Value::Null))) {
                 properties.insert(name.to_string(), value);
             }
             emit(RawFeature { geometry, properties, source_id: None, location })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::import::{ImportLimits, open, scan};
+    use std::path::Path;
+
+    /// Reads a fixture as an import does; the error's message, if any.
+    fn import(path: &Path) -> Result<u64, String> {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let limits = ImportLimits::default();
+        let mut reader = open(path, name, &limits).map_err(|e| e.to_string())?;
+        scan(reader.as_mut(), name, None, &limits, &mut |_| Ok(()))
+            .map(|(summary, _)| summary.features_kept)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_date_gdal_writes_as_zeros_is_null() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shapefile/polygons.zip");
+        let limits = ImportLimits::default();
+        let mut reader = open(&path, "polygons.zip", &limits).unwrap();
+        let mut dates = Vec::new();
+        scan(reader.as_mut(), "polygons.zip", None, &limits, &mut |f| {
+            dates.push(f.properties["decouverte"].clone());
+            Ok(())
+        })
+        .unwrap();
+        // The .dbf holds `20190412` and `00000000`.
+        assert_eq!(dates, [serde_json::json!("2019-04-12"), serde_json::Value::Null]);
+    }
+
+    #[test]
+    fn damaged_shapefiles_the_fuzz_harness_found_are_refused_without_a_panic() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shapefile/regressions");
+        // Each panicked in shapefile 0.7 / dbase 0.6: an .shx offset whose
+        // double overflows, a date field of five characters, a .dbf header
+        // without its terminator.
+        for (name, why) in [
+            ("shx-offset-overflow.zip", "(record 1): unreadable: The record size declared in the file is inconsistent"),
+            ("dbf-short-date.zip", "(record 1): unreadable: in the .dbf: An error occurred in record 0 at field #6"),
+            ("dbf-header-unterminated.zip", "(record 1): unreadable: in the .dbf: An error occurred in record 0"),
+        ] {
+            let result = import(&dir.join(name));
+            assert!(result.as_ref().is_err_and(|e| e.contains(why)), "{name}: {result:?}");
+        }
     }
 }
